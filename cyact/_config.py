@@ -1,0 +1,55 @@
+"""Threads and build information."""
+import operator
+import sys
+
+import numpy as np
+
+from . import _dispatch
+
+
+def set_num_threads(n=None):
+    """Set the number of threads cyact's kernels may use.
+
+    Parameters
+    ----------
+    n : int or None
+        At least 1. None restores the default: OpenMP's own setting, that is
+        ``OMP_NUM_THREADS`` if set, else all cores (threadpoolctl can limit it).
+
+    Notes
+    -----
+    Arrays too small to gain from threads always run on the calling thread.
+    """
+    if n is None:
+        value = 0
+    else:
+        try:
+            value = operator.index(n)
+        except TypeError:
+            raise TypeError("cyact.set_num_threads: 'n' must be an integer or None, "
+                            f"got {type(n).__name__}") from None
+        if value < 1:
+            raise ValueError(f"cyact.set_num_threads: 'n' must be at least 1, got {value}")
+    for module in _dispatch.BUILDS.values():
+        module.set_num_threads(value)
+
+
+def get_num_threads():
+    """The number of threads cyact's kernels use for large arrays."""
+    return _dispatch.kernels.get_num_threads()
+
+
+def show_config(file=None):
+    """Print the active kernel build, the thread count and the build flags."""
+    from . import __version__
+
+    k = _dispatch.kernels
+    lines = [
+        f"cyact {__version__}",
+        f"kernel build:   {_dispatch.name} (available here: {', '.join(sorted(_dispatch.BUILDS))})",
+        f"threads:        {get_num_threads()}",
+        f"compile flags:  {k.COMPILE_FLAGS}",
+        f"numpy:          {np.__version__}",
+        f"python:         {sys.version.split()[0]}",
+    ]
+    print("\n".join(lines), file=file)

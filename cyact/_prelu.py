@@ -1,0 +1,155 @@
+"""PReLU, the leaky ReLU with a learned slope ``alpha`` that broadcasts to x."""
+import numpy as np
+
+from . import _wrap
+from ._docs import fill
+
+
+def _blocks(xshape, ashape):
+    """(outer, mid, inner, materialize) for alpha of ``ashape`` over x.
+
+    When the axes along which alpha varies are consecutive, x is
+    (outer, mid, inner) with alpha indexed by mid alone: per-channel alpha
+    (C, 1, 1) on NCHW data, or a vector along the last axis. Otherwise alpha
+    is materialized at x's shape and mid covers all of x.
+    """
+    ashape = (1,) * (len(xshape) - len(ashape)) + tuple(ashape)
+    varying = [d for d, (n, m) in enumerate(zip(xshape, ashape)) if m != 1 and n != 1]
+    if not varying:
+        return 1, 1, int(np.prod(xshape)), False
+    lo, hi = varying[0], varying[-1] + 1
+    if hi - lo != len(varying):
+        return 1, int(np.prod(xshape)), 1, True
+    return (int(np.prod(xshape[:lo])), int(np.prod(xshape[lo:hi])),
+            int(np.prod(xshape[hi:])), False)
+
+
+def _prepare(fname, x, alpha, grad, out):
+    """Validate; return (plan, flat alpha, outer, inner, alpha's shape, result dtype)."""
+    xa = _wrap.as_array(fname, "x", x)
+    aa = _wrap.as_array(fname, "alpha", alpha)
+    ga = None if grad is None else _wrap.as_array(fname, "grad", grad)
+    try:
+        fits = np.broadcast_shapes(xa.shape, aa.shape) == xa.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"cyact.{fname}: 'alpha' of shape {aa.shape} does not broadcast "
+                         f"to the shape {xa.shape} of 'x'")
+    if ga is not None:
+        _wrap.same_shape(fname, "x", xa, "grad", ga)
+    # A Python scalar alpha stays weak (NEP 50): float32 x with alpha=0.25 is float32.
+    weak = alpha if type(alpha) in (int, float) else aa
+    promote = [xa, weak] if ga is None else [xa, weak, ga]
+    rdtype, cdtype = _wrap.result_dtypes(*promote)
+    if out is not None:
+        _wrap.check_out(fname, out, xa.shape, rdtype)
+    outer, mid, inner, materialize = _blocks(xa.shape, aa.shape)
+    a_full = np.broadcast_to(aa, xa.shape) if materialize else aa
+    a_flat = np.ascontiguousarray(a_full, dtype=cdtype).reshape(-1)
+    if out is not None and np.may_share_memory(a_flat, out):
+        a_flat = a_flat.copy()
+    plan = _wrap.Plan([xa, ga], out, xa.shape, rdtype, cdtype)
+    return plan, a_flat, outer, inner, aa.shape, rdtype
+
+
+def prelu(x, alpha, *, out=None):
+    plan, a_flat, outer, inner, _, _ = _prepare("prelu", x, alpha, None, out)
+    if plan.work.size:
+        _wrap.kernels().prelu(plan.inputs[0], a_flat, None, plan.work, None, outer, inner)
+    return plan.finish()
+
+
+def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
+    _wrap.derivative_input("prelu_grad", x, y, y_allowed=False,
+                           why="(alpha may be zero or negative)")
+    plan, a_flat, outer, inner, ashape, rdtype = _prepare("prelu_grad", x, alpha, grad, out)
+    k = _wrap.kernels()
+    acc = np.zeros((k.get_num_threads(), a_flat.size), dtype=np.float64)
+    if plan.work.size:
+        k.prelu(plan.inputs[0], a_flat, plan.inputs[1], plan.work, acc, outer, inner)
+    grad_x = plan.finish()
+    total = acc.sum(axis=0)
+    if total.size != int(np.prod(ashape)):  # alpha was materialized at x's shape
+        total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
+    grad_alpha = total.reshape(ashape).astype(rdtype)
+    return grad_x, (grad_alpha[()] if grad_alpha.ndim == 0 else grad_alpha)
+
+
+def _sum_to_shape(a, shape):
+    """Sum ``a`` over the axes that broadcasting ``shape`` to a.shape added."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + d for d, n in enumerate(shape) if n == 1 and a.shape[lead + d] != 1)
+    return a.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+prelu.__doc__ = fill("""Parametric ReLU, ``x if x > 0 else alpha * x``, elementwise.
+
+    Parameters
+    ----------
+    {x}
+    alpha : array_like
+        The learned slope for ``x <= 0``: a scalar, or an array that
+        broadcasts to ``x`` by NumPy's rules (per-channel alpha for NCHW data
+        has shape ``(C, 1, 1)``). It promotes with ``x`` by NumPy's rules.
+    {out}
+
+    Returns
+    -------
+    {returns}
+
+    Raises
+    ------
+    ValueError
+        When ``alpha`` does not broadcast to ``x``'s shape; and as for
+        every function, for a bad ``out``.
+    TypeError
+        For an unsupported dtype of ``x`` or ``alpha``.
+
+    See Also
+    --------
+    prelu_grad : its derivative with respect to x and to alpha.
+    leaky_relu : the same with a fixed slope.
+    torch.nn.functional.prelu : the same function (alpha per channel).
+
+    Examples
+    --------
+    >>> import numpy as np, cyact
+    >>> x = np.array([[-1.0, 2.0], [-3.0, -4.0]])
+    >>> cyact.prelu(x, np.array([0.1, 0.5]))
+    array([[-0.1,  2. ],
+           [-0.3, -2. ]])
+    """)
+
+prelu_grad.__doc__ = fill("""Derivatives of PReLU with respect to x and to alpha.
+
+    Parameters
+    ----------
+    {grad_x_only}
+    alpha : array_like
+        As given to `prelu`.
+    {grad}
+    {out}
+        It receives ``grad_x``.
+
+    Returns
+    -------
+    grad_x : ndarray or scalar
+        ``grad * (1 if x > 0 else alpha)`` (without ``grad``: the derivative
+        itself). At 0 the slope is ``alpha``; NaN gives NaN.
+    grad_alpha : ndarray or scalar
+        ``grad * min(x, 0)`` summed to alpha's shape: the gradient for alpha.
+
+    See Also
+    --------
+    prelu : the forward function.
+
+    Examples
+    --------
+    >>> import numpy as np, cyact
+    >>> x = np.array([[-1.0, 2.0], [-3.0, -4.0]])
+    >>> gx, ga = cyact.prelu_grad(x=x, alpha=np.array([0.1, 0.5]), grad=np.ones_like(x))
+    >>> ga
+    array([-4., -4.])
+    """)

@@ -1,0 +1,263 @@
+"""Argument handling shared by every public function.
+
+Every activation goes through here, so that dtype rules, ``out``, memory
+layout, overlap and scalar results behave the same everywhere, NumPy's way:
+
+- inputs are anything ``np.asarray`` accepts; float16/32/64 keep their dtype
+  (float16 is computed in float32), bool and integers compute in float64, and
+  arrays given together promote by ``np.result_type``;
+- ``out`` must be an ndarray of exactly the result's shape, writable, and the
+  result must cast to its dtype under the 'same_kind' rule;
+- kernels only ever see contiguous, aligned, native arrays of float32 or
+  float64. Inputs already in that form are used as they are (no copy), others
+  go through one temporary, and so does an ``out`` that is not;
+- an input that partially overlaps ``out`` is copied first, so the result is
+  the one computed from the original input (the same memory in the same
+  layout is plain in-place work and needs no copy);
+- all inputs 0-d and no ``out`` gives a NumPy scalar, as a ufunc does.
+"""
+import operator
+
+import numpy as np
+
+from . import _dispatch
+
+try:  # NumPy >= 2.0
+    from numpy.lib.array_utils import normalize_axis_index
+except ImportError:  # pragma: no cover - NumPy 1.25/1.26
+    from numpy.core.multiarray import normalize_axis_index
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_ACCEPTED = "bool, integer, float16, float32 or float64"
+
+
+def as_array(fname, argname, obj):
+    """``np.asarray(obj)`` with a real dtype, or a clear TypeError/ValueError."""
+    if type(obj) is np.ndarray:
+        arr = obj
+    else:
+        try:
+            arr = np.asarray(obj)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"cyact.{fname}: argument {argname!r} is not a valid array "
+                f"({type(obj).__name__}): {exc}") from None
+    kind = arr.dtype.kind
+    if not (kind in "biu" or (kind == "f" and arr.dtype.itemsize <= 8)):
+        raise TypeError(
+            f"cyact.{fname}: argument {argname!r} has unsupported dtype "
+            f"{arr.dtype} (from {type(obj).__name__}); expected {_ACCEPTED}")
+    return arr
+
+
+def result_dtypes(*objs):
+    """(result dtype, compute dtype) of inputs that passed ``as_array``.
+
+    Python scalars are passed as they are so that they stay weak under NEP 50
+    (a float alpha with a float32 x stays float32).
+    """
+    dt = objs[0].dtype if len(objs) == 1 else np.result_type(*objs)
+    if dt.kind != "f":
+        return _F64, _F64
+    if dt.itemsize == 8:
+        return _F64, _F64
+    return dt, _F32
+
+
+def real_scalar(fname, argname, value):
+    """A Python float from a real scalar parameter (negative_slope, alpha)."""
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return float(value)
+    raise TypeError(
+        f"cyact.{fname}: argument {argname!r} must be a real number, "
+        f"got {type(value).__name__}")
+
+
+def positive_int(fname, argname, value):
+    """An int >= 1 (``pieces``), or a clear TypeError/ValueError."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"cyact.{fname}: argument {argname!r} must be an integer, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"cyact.{fname}: argument {argname!r} must be an integer, "
+                        f"got {type(value).__name__}") from None
+    if value < 1:
+        raise ValueError(f"cyact.{fname}: argument {argname!r} must be at least 1, got {value}")
+    return value
+
+
+def axis_index(fname, axis, ndim):
+    """``axis`` normalized to 0..ndim-1, or AxisError naming the function."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"cyact.{fname}: argument 'axis' must be an integer, "
+                        f"got {type(axis).__name__}") from None
+    try:
+        return normalize_axis_index(axis, ndim)
+    except np.exceptions.AxisError:
+        raise np.exceptions.AxisError(axis, ndim, f"cyact.{fname}: argument 'axis'") from None
+
+
+def same_shape(fname, name_a, a, name_b, b):
+    if a.shape != b.shape:
+        raise ValueError(
+            f"cyact.{fname}: {name_b!r} has shape {b.shape} but {name_a!r} has shape "
+            f"{a.shape}; they must have the same shape (no broadcasting)")
+
+
+def check_out(fname, out, shape, dtype):
+    """Validate a user's ``out`` for a result of this shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"cyact.{fname}: argument 'out' must be a numpy.ndarray, "
+                        f"got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"cyact.{fname}: 'out' has shape {out.shape}, but the result "
+                         f"has shape {shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"cyact.{fname}: 'out' is read-only")
+    if not np.can_cast(dtype, out.dtype, casting="same_kind"):
+        raise TypeError(f"cyact.{fname}: cannot cast the {dtype} result to 'out' of "
+                        f"dtype {out.dtype} under the 'same_kind' rule")
+    if any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+        raise ValueError(f"cyact.{fname}: 'out' has zero strides (a broadcast view); "
+                         "every element of 'out' must have its own memory")
+
+
+def _kernel_ready(a, dtype, order):
+    f = a.flags
+    return (a.dtype == dtype and f.aligned
+            and (f.c_contiguous if order == "C" else f.f_contiguous))
+
+
+def _same_memory(a, b):
+    """True when a and b are the same elements in the same layout."""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.strides == b.strides and a.dtype == b.dtype)
+
+
+class Plan:
+    """Kernel-ready flat arrays for one call, and how to deliver the result.
+
+    ``inputs``: the given arrays (None stays None), each as a contiguous 1-D
+    array of the compute dtype, in ``order`` ('C' or 'F': elementwise work may
+    follow Fortran-ordered arrays without copying). ``work``: the flat array
+    the kernel writes, ``out`` itself when it is kernel-ready. ``finish()``
+    copies a temporary ``work`` into ``out`` and returns what the public
+    function returns.
+    """
+
+    __slots__ = ("inputs", "work", "out", "order", "scalar", "_copy_back")
+
+    def __init__(self, arrays, out, shape, rdtype, cdtype, order="C"):
+        self.scalar = out is None and all(a is None or a.ndim == 0 for a in arrays)
+        given = out is not None
+        if not given:
+            out = np.empty(shape, dtype=rdtype, order=order)
+        self.out = out
+        self.order = order
+        self.inputs = []
+        private = None
+        for a in arrays:
+            if a is None:
+                self.inputs.append(None)
+                continue
+            if not _kernel_ready(a, cdtype, order):
+                a = np.array(a, dtype=cdtype, order=order)
+                private = a if private is None else private
+            elif given and np.may_share_memory(a, out) and not _same_memory(a, out):
+                a = a.copy(order=order)
+                private = a if private is None else private
+            self.inputs.append(a.ravel(order))
+        self._copy_back = not _kernel_ready(out, cdtype, order)
+        if not self._copy_back:
+            self.work = out.ravel(order)
+        elif private is not None and private.shape == shape:
+            # A temporary of ours already: compute in it and copy once.
+            self.work = private.ravel(order)
+        else:
+            self.work = np.empty(out.size, dtype=cdtype)
+
+    def finish(self):
+        out = self.out
+        if self._copy_back:
+            np.copyto(out, self.work.reshape(out.shape, order=self.order),
+                      casting="same_kind")
+        return out[()] if self.scalar else out
+
+
+def layout_order(*arrays):
+    """'F' when every given array is Fortran- but not C-contiguous, else 'C'."""
+    for a in arrays:
+        if a is not None and (a.flags.c_contiguous or not a.flags.f_contiguous):
+            return "C"
+    return "F"
+
+
+def kernels():
+    """The kernel module of the active build (baseline or AVX2)."""
+    return _dispatch.kernels
+
+
+def elementwise(fname, kname, inputs, out, *params):
+    """Run elementwise kernel ``kname`` and return the result.
+
+    ``inputs`` is ``[(name, obj)]``: the point input (x or y), then optionally
+    ``("grad", g)``, which makes the kernel return g * f'(a). ``params`` are
+    floats (negative_slope, alpha).
+    """
+    arrays = [as_array(fname, name, obj) for name, obj in inputs]
+    if len(arrays) == 2:
+        same_shape(fname, inputs[0][0], arrays[0], inputs[1][0], arrays[1])
+    rdtype, cdtype = result_dtypes(*arrays)
+    shape = arrays[0].shape
+    if out is not None:
+        check_out(fname, out, shape, rdtype)
+    plan = Plan(arrays, out, shape, rdtype, cdtype, layout_order(out, *arrays))
+    if plan.work.size:
+        a = plan.inputs[0]
+        g = plan.inputs[1] if len(arrays) == 2 else None
+        getattr(kernels(), kname)(a, g, plan.work, *params)
+    return plan.finish()
+
+
+def derivative_input(fname, x, y, y_allowed=True, why=""):
+    """The one of x (forward input) or y (forward output) that was given.
+
+    Returns ``("x", x)`` or ``("y", y)``; a TypeError unless exactly one is
+    given, a ValueError for y where the output does not determine f'.
+    """
+    if (x is None) == (y is None):
+        raise TypeError(f"cyact.{fname}: pass exactly one of 'x' (the forward input) "
+                        "or 'y' (the forward output)")
+    if x is not None:
+        return "x", x
+    if not y_allowed:
+        raise ValueError(f"cyact.{fname}: the forward output 'y' does not determine the "
+                         f"derivative {why}; pass the forward input as 'x'")
+    return "y", y
+
+
+def along_axis(fname, arrays, out, axis, out_shape, rdtype, cdtype):
+    """A Plan over views with ``axis`` moved last, for the row kernels.
+
+    Returns ``(plan, out)``: the kernels see C-contiguous (rows, length)
+    arrays; ``out`` (allocated C-ordered when not given) is what the public
+    function returns after ``plan.finish()``.
+    """
+    if out is None:
+        out = np.empty(out_shape, dtype=rdtype)
+    else:
+        check_out(fname, out, out_shape, rdtype)
+    moved = [None if a is None else np.moveaxis(a, axis, -1) for a in arrays]
+    out_moved = np.moveaxis(out, axis, -1)
+    return Plan(moved, out_moved, out_moved.shape, rdtype, cdtype), out
+
+
+def scratch(k, n, dtype):
+    """Per-thread scratch rows for the row kernels of module ``k``."""
+    return np.empty((k.get_num_threads(), max(n, 1)), dtype=dtype)

@@ -1,0 +1,52 @@
+/* Derivatives computed from the forward output y, each within 1 ULP of the
+ * exact derivative at that y.
+ *
+ * Why not the textbook y*(1-y) and 1-y*y: their two roundings reach 1.5 ULP.
+ * With a hardware FMA, y - y*y and 1 - y*y round once. Without one (the
+ * baseline x86-64 build, where fma() would be a slow libm call) the forms are
+ * chosen per range so that the first rounding is small against the result:
+ * for y <= 1/2, y*y <= y*(1-y); for y > 1/2, 1 - y is exact (Sterbenz).
+ * float32 is computed in double, where the products are exact, and rounded
+ * once. */
+#ifndef CYACT_GRAD_H
+#define CYACT_GRAD_H
+
+#if defined(__FMA__) || defined(__aarch64__)
+#define CY_HAVE_FMA 1
+#else
+#define CY_HAVE_FMA 0
+#endif
+
+static inline double cy_sigmoid_grad_from_y(double y)
+{
+#if CY_HAVE_FMA
+    return __builtin_fma(-y, y, y);
+#else
+    return y <= 0.5 ? y - y * y : y * (1.0 - y);
+#endif
+}
+
+static inline float cy_sigmoid_grad_from_yf(float y)
+{
+    double yd = y;
+    return (float)(yd - yd * yd);
+}
+
+static inline double cy_tanh_grad_from_y(double y)
+{
+#if CY_HAVE_FMA
+    return __builtin_fma(-y, y, 1.0);
+#else
+    double a = y < 0 ? -y : y;
+    /* 1 + a = s + e exactly (Fast2Sum, since 1 >= a on the valid range). */
+    double s = 1.0 + a, e = (1.0 - s) + a, d = 1.0 - a;
+    return a < 0.5 ? 1.0 - y * y : d * s + d * e;
+#endif
+}
+
+static inline float cy_tanh_grad_from_yf(float y)
+{
+    double yd = y;
+    return (float)(1.0 - yd * yd);
+}
+#endif

@@ -1,0 +1,74 @@
+"""Build cyact's extension modules.
+
+The kernel template ``cyact/_kernels.pyx.tp`` is rendered once per build
+variant and compiled with that variant's flags:
+
+- ``baseline``: the architecture's default instruction set (SSE2 on x86-64),
+  so the wheel runs on any CPU of its architecture;
+- ``avx2`` (x86-64 only): ``-mavx2 -mfma``, imported at run time only on CPUs
+  that have both (``cyact._dispatch``).
+
+Flags: ``-O3`` to vectorize the point math, ``-fno-trapping-math`` so GCC may
+if-convert selects whose untaken side would raise a floating-point flag.
+Never ``-ffast-math``: it breaks NaN and inf handling, and a module linked with
+it switches the whole process to flush-subnormals-to-zero on load.
+"""
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+from Cython import Tempita
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).resolve().parent
+PKG = HERE / "cyact"
+
+IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+VARIANTS = {"baseline": []}
+if IS_X86_64:
+    VARIANTS["avx2"] = ["-mavx2", "-mfma"]
+
+COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp"]
+# Extra flags for a sanitizer or debug build, e.g. CYACT_EXTRA_CFLAGS="-fsanitize=address".
+EXTRA_FLAGS = os.environ.get("CYACT_EXTRA_CFLAGS", "").split()
+MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+
+
+def render_kernels():
+    """Write one .pyx per variant from the template (only when it changed)."""
+    template = Tempita.Template((PKG / "_kernels.pyx.tp").read_text(),
+                                name="_kernels.pyx.tp")
+    for variant, flags in VARIANTS.items():
+        text = template.substitute(COMPILE_FLAGS=" ".join(COMMON_FLAGS + flags + EXTRA_FLAGS))
+        target = PKG / f"_kernels_{variant}.pyx"
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+
+
+def extension(name, sources, flags=()):
+    return Extension(
+        name,
+        sources=sources,
+        include_dirs=[np.get_include(), str(PKG / "src")],
+        define_macros=MACROS,
+        extra_compile_args=COMMON_FLAGS + list(flags) + EXTRA_FLAGS,
+        extra_link_args=["-fopenmp"] + EXTRA_FLAGS,
+    )
+
+
+render_kernels()
+extensions = [
+    extension(f"cyact._kernels_{variant}", [f"cyact/_kernels_{variant}.pyx"], flags)
+    for variant, flags in VARIANTS.items()
+]
+extensions.append(extension("cyact._cpu", ["cyact/_cpu.pyx"]))
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        include_path=[str(PKG)],
+        compiler_directives={"language_level": 3},
+    ),
+)
