@@ -157,8 +157,8 @@ def dense_values(dtype, n):
         return np.resize(special_values(dtype), n)
     fi = np.finfo(dtype)
     lo, hi = np.log10(float(fi.smallest_subnormal)), np.log10(float(fi.max))
-    mags = np.logspace(lo, hi, n // 4)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # the ends may round beyond the range: clipped
+        mags = np.minimum(np.logspace(lo, hi, n // 4), float(fi.max))
         return np.concatenate([np.linspace(-40, 40, n - 2 * mags.size), mags, -mags]
                               ).astype(dtype)
 
@@ -305,7 +305,7 @@ def _forward_y(name, params):
         dt = result_dtype(x)
         with np.errstate(all="ignore"):
             y = fwd(x, **{k: _param(v, compute_dtype(dt)) for k, v in params.items()})
-        return np.asarray(y).astype(dt)
+            return np.asarray(y).astype(dt)
     return make
 
 
