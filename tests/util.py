@@ -391,10 +391,20 @@ def _softmax_case(name):
     forward = getattr(cyact, name)
     ref = getattr(R, name)
     return Case(f"{name}[x]", name, make=lambda x: {"x": x},
-                call=lambda a, out: forward(a["x"], out=out),
+                call=lambda a, out, axis=-1: forward(a["x"], out=out, axis=axis),
                 expected=lambda a, cdt: ref(a["x"]),
                 tol=lambda exact, a, cdt: ulp_tol(exact, SOFTMAX_ULP[cdt], cdt),
                 along_axis=True)
+
+
+def _propagated_y_error(name, y, g, dy):
+    """How far an error of at most dy in the forward y (cyact's own y, from x)
+    moves the vector-Jacobian product; absolute, so subnormal y count too."""
+    def row_sum(v):
+        return v.sum(axis=-1, keepdims=True)
+    if name == "softmax":  # d[y (g - sum g y)] = dy (g - s) - y sum(g dy)
+        return dy * (np.abs(g) + row_sum(np.abs(g * y))) + np.abs(y) * row_sum(np.abs(g) * dy)
+    return 2 * np.exp(y) * dy * row_sum(np.abs(g))  # exp(y + dy) - exp(y) <= 2 exp(y) dy
 
 
 def _vjp_case(name, point):
@@ -402,10 +412,10 @@ def _vjp_case(name, point):
 
     Tolerance: the vector-Jacobian products cancel (grad - sum(grad * y)),
     so the bound is relative to the size of the cancelling terms (the
-    reference's *_vjp_scale): the row sum of n terms costs n roundings, the
-    difference and product 2 more; from x, y's own SOFTMAX_ULP error enters
-    twice (in y and in the sum), and for log_softmax exp(y) turns y's
-    absolute error into a relative one, |y| times larger.
+    reference's *_vjp_scale), times n + 3 roundings: n in the row sum, the
+    difference, the product, and the rounding into the result dtype; from x,
+    cyact's y is within SOFTMAX_ULP of the exact y, and that error propagates
+    (_propagated_y_error).
     """
     forward = getattr(R, name)
     vjp, scale = getattr(R, name + "_vjp"), getattr(R, name + "_vjp_scale")
@@ -423,18 +433,16 @@ def _vjp_case(name, point):
         return forward(a["x"]) if point == "x" else R._ld(a["y"])
 
     def tol(exact, a, cdt):
-        y = y_exact(a)
-        n = _rows_of(y)
-        rounds = n + 3 + (2 * SOFTMAX_ULP[cdt] if point == "x" else 0)
-        size = scale(y, a["grad"])
-        if point == "x" and name == "log_softmax":
-            with np.errstate(all="ignore"):
-                size = size * (1 + np.abs(y))
+        y, g = y_exact(a), R._ld(a["grad"])
         eps = LD(np.finfo(cdt).eps)
-        return rounds * eps * size + 0.5 * spacing_of(exact, cdt)
+        with np.errstate(all="ignore"):
+            tol = (_rows_of(y) + 3) * eps * scale(y, g) + 0.5 * spacing_of(exact, cdt)
+            if point == "x":
+                tol = tol + _propagated_y_error(name, y, g, SOFTMAX_ULP[cdt] * spacing_of(y, cdt))
+        return tol
 
     return Case(f"{name}_grad[{point},grad]", name + "_grad", make,
-                call=lambda a, out: derivative(**a, out=out),
+                call=lambda a, out, axis=-1: derivative(**a, out=out, axis=axis),
                 expected=lambda a, cdt: vjp(y_exact(a), a["grad"]),
                 tol=tol, along_axis=True)
 
@@ -445,7 +453,7 @@ def _maxout_groups_shape(x, pieces):
 
 def _maxout_case(pieces):
     return Case(f"maxout[pieces={pieces}]", "maxout", make=lambda x: {"x": x},
-                call=lambda a, out: cyact.maxout(a["x"], pieces, out=out),
+                call=lambda a, out, axis=-1: cyact.maxout(a["x"], pieces, out=out, axis=axis),
                 expected=lambda a, cdt: R.maxout(a["x"], pieces),
                 tol=lambda exact, a, cdt: np.zeros(np.shape(exact), LD),
                 along_axis=True,
@@ -461,7 +469,8 @@ def _maxout_grad_case(pieces, with_grad):
 
     return Case(f"maxout_grad[pieces={pieces}{',grad' if with_grad else ''}]",
                 "maxout_grad", make,
-                call=lambda a, out: cyact.maxout_grad(**a, pieces=pieces, out=out),
+                call=lambda a, out, axis=-1: cyact.maxout_grad(**a, pieces=pieces, out=out,
+                                                               axis=axis),
                 expected=lambda a, cdt: R.maxout_grad(a["x"], pieces, a.get("grad")),
                 tol=lambda exact, a, cdt: np.zeros(np.shape(exact), LD),
                 along_axis=True, result_shape=lambda a: a["x"].shape)
@@ -487,8 +496,8 @@ def _sce_case(kind):
 
     return Case(f"softmax_cross_entropy_grad[{kind}]", "softmax_cross_entropy_grad",
                 make=lambda x: {"x": x, "target": _sce_target(x, kind)},
-                call=lambda a, out: cyact.softmax_cross_entropy_grad(a["x"], a["target"],
-                                                                     out=out),
+                call=lambda a, out, axis=-1: cyact.softmax_cross_entropy_grad(
+                    a["x"], a["target"], out=out, axis=axis),
                 expected=lambda a, cdt: R.softmax_cross_entropy_grad(a["x"], a["target"]),
                 tol=tol, along_axis=True, result_shape=lambda a: a["x"].shape)
 
