@@ -6,12 +6,7 @@ the loops are ``_kernels.pyx.tp`` and the point math ``_points.pxd``.
 import numpy as np
 
 from . import _wrap
-from ._docs import fill
-
-
-def _documented(func):
-    func.__doc__ = fill(func.__doc__)
-    return func
+from ._docs import documented
 
 
 def _slope_or_alpha_y(fname, name, value, x, y):
@@ -24,7 +19,7 @@ def _grad_inputs(point, grad):
     return [point] if grad is None else [point, ("grad", grad)]
 
 
-@_documented
+@documented
 def sigmoid(x, *, out=None):
     """Logistic sigmoid, ``1 / (1 + exp(-x))``, elementwise.
 
@@ -62,7 +57,7 @@ def sigmoid(x, *, out=None):
     return _wrap.elementwise("sigmoid", "sigmoid", [("x", x)], out)
 
 
-@_documented
+@documented
 def sigmoid_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of the sigmoid, ``s'(x) = s(x) * (1 - s(x))``.
 
@@ -100,7 +95,7 @@ def sigmoid_grad(*, x=None, y=None, grad=None, out=None):
     return _wrap.elementwise("sigmoid_grad", kname, _grad_inputs(point, grad), out)
 
 
-@_documented
+@documented
 def tanh(x, *, out=None):
     """Hyperbolic tangent, elementwise.
 
@@ -133,7 +128,7 @@ def tanh(x, *, out=None):
     return _wrap.elementwise("tanh", "tanh", [("x", x)], out)
 
 
-@_documented
+@documented
 def tanh_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of tanh, ``tanh'(x) = 1 - tanh(x)**2``.
 
@@ -170,7 +165,7 @@ def tanh_grad(*, x=None, y=None, grad=None, out=None):
     return _wrap.elementwise("tanh_grad", kname, _grad_inputs(point, grad), out)
 
 
-@_documented
+@documented
 def relu(x, *, out=None):
     """Rectified linear unit, ``max(0, x)``, elementwise.
 
@@ -203,7 +198,7 @@ def relu(x, *, out=None):
     return _wrap.elementwise("relu", "relu", [("x", x)], out)
 
 
-@_documented
+@documented
 def relu_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of ReLU: 1 where the input is > 0, else 0.
 
@@ -236,7 +231,7 @@ def relu_grad(*, x=None, y=None, grad=None, out=None):
     return _wrap.elementwise("relu_grad", "relu_grad", _grad_inputs(point, grad), out)
 
 
-@_documented
+@documented
 def leaky_relu(x, *, negative_slope=0.1, out=None):
     """Leaky ReLU, ``x if x > 0 else negative_slope * x``, elementwise.
 
@@ -271,7 +266,7 @@ def leaky_relu(x, *, negative_slope=0.1, out=None):
     return _wrap.elementwise("leaky_relu", "leaky_relu", [("x", x)], out, slope)
 
 
-@_documented
+@documented
 def leaky_relu_grad(*, x=None, y=None, grad=None, out=None, negative_slope=0.1):
     """Derivative of leaky ReLU: 1 where the input is > 0, else ``negative_slope``.
 
@@ -308,7 +303,7 @@ def leaky_relu_grad(*, x=None, y=None, grad=None, out=None, negative_slope=0.1):
                              _grad_inputs(point, grad), out, slope)
 
 
-@_documented
+@documented
 def elu(x, *, alpha=1.0, out=None):
     """Exponential linear unit, ``x if x > 0 else alpha * (exp(x) - 1)``.
 
@@ -345,7 +340,7 @@ def elu(x, *, alpha=1.0, out=None):
     return _wrap.elementwise("elu", "elu", [("x", x)], out, alpha)
 
 
-@_documented
+@documented
 def elu_grad(*, x=None, y=None, grad=None, out=None, alpha=1.0):
     """Derivative of ELU: 1 where the input is > 0, else ``alpha * exp(x)``.
 
