@@ -30,14 +30,18 @@ def _initial():
     return wanted
 
 
-name = _initial()
-kernels = BUILDS[name]
+def _fast_entries(module):
+    """{kernel name: its fast-path entry} of a kernel module."""
+    return {attr[:-5]: getattr(module, attr) for attr in dir(module) if attr.endswith("_fast")}
 
 
 def use(build):
     """Switch the active kernel build ('baseline' or 'avx2'); for tests."""
-    global name, kernels
+    global name, kernels, fast
     if build not in BUILDS:
         raise ValueError(f"cyact: kernel build {build!r} is not available here; "
                          f"available: {sorted(BUILDS)}")
-    name, kernels = build, BUILDS[build]
+    name, kernels, fast = build, BUILDS[build], _fast_entries(BUILDS[build])
+
+
+use(_initial())

@@ -43,3 +43,15 @@ _SHARED = {
 def fill(doc):
     """``doc`` with ``{x}``, ``{out}``, ... replaced by the shared pieces."""
     return doc.format(**_SHARED)
+
+
+def document(func, doc):
+    """Attach ``doc`` (with the shared pieces filled in) to ``func``."""
+    func.__doc__ = fill(doc)
+    return func
+
+
+def documented(func):
+    """Decorator: fill the shared pieces into ``func``'s own docstring."""
+    func.__doc__ = fill(func.__doc__)
+    return func

@@ -6,12 +6,7 @@ the loops are ``_kernels.pyx.tp`` and the point math ``_points.pxd``.
 import numpy as np
 
 from . import _wrap
-from ._docs import fill
-
-
-def _documented(func):
-    func.__doc__ = fill(func.__doc__)
-    return func
+from ._docs import documented
 
 
 def _slope_or_alpha_y(fname, name, value, x, y):
@@ -20,11 +15,7 @@ def _slope_or_alpha_y(fname, name, value, x, y):
                                   why=f"when {name} <= 0 (here {name}={value})")
 
 
-def _grad_inputs(point, grad):
-    return [point] if grad is None else [point, ("grad", grad)]
-
-
-@_documented
+@documented
 def sigmoid(x, *, out=None):
     """Logistic sigmoid, ``1 / (1 + exp(-x))``, elementwise.
 
@@ -59,10 +50,10 @@ def sigmoid(x, *, out=None):
     array([0.        , 0.5       , 0.88079708])
     >>> _ = cyact.sigmoid(x, out=x)  # in place
     """
-    return _wrap.elementwise("sigmoid", "sigmoid", [("x", x)], out)
+    return _wrap.elementwise("sigmoid", "sigmoid", ("x", x), None, out)
 
 
-@_documented
+@documented
 def sigmoid_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of the sigmoid, ``s'(x) = s(x) * (1 - s(x))``.
 
@@ -97,10 +88,10 @@ def sigmoid_grad(*, x=None, y=None, grad=None, out=None):
     """
     point = _wrap.derivative_input("sigmoid_grad", x, y)
     kname = "sigmoid_grad_x" if point[0] == "x" else "sigmoid_grad_y"
-    return _wrap.elementwise("sigmoid_grad", kname, _grad_inputs(point, grad), out)
+    return _wrap.elementwise("sigmoid_grad", kname, point, grad, out)
 
 
-@_documented
+@documented
 def tanh(x, *, out=None):
     """Hyperbolic tangent, elementwise.
 
@@ -130,10 +121,10 @@ def tanh(x, *, out=None):
     >>> cyact.tanh(np.array([-1.0, 0.0, 30.0]))
     array([-0.76159416,  0.        ,  1.        ])
     """
-    return _wrap.elementwise("tanh", "tanh", [("x", x)], out)
+    return _wrap.elementwise("tanh", "tanh", ("x", x), None, out)
 
 
-@_documented
+@documented
 def tanh_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of tanh, ``tanh'(x) = 1 - tanh(x)**2``.
 
@@ -167,10 +158,10 @@ def tanh_grad(*, x=None, y=None, grad=None, out=None):
     """
     point = _wrap.derivative_input("tanh_grad", x, y)
     kname = "tanh_grad_x" if point[0] == "x" else "tanh_grad_y"
-    return _wrap.elementwise("tanh_grad", kname, _grad_inputs(point, grad), out)
+    return _wrap.elementwise("tanh_grad", kname, point, grad, out)
 
 
-@_documented
+@documented
 def relu(x, *, out=None):
     """Rectified linear unit, ``max(0, x)``, elementwise.
 
@@ -200,10 +191,10 @@ def relu(x, *, out=None):
     >>> cyact.relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    return _wrap.elementwise("relu", "relu", [("x", x)], out)
+    return _wrap.elementwise("relu", "relu", ("x", x), None, out)
 
 
-@_documented
+@documented
 def relu_grad(*, x=None, y=None, grad=None, out=None):
     """Derivative of ReLU: 1 where the input is > 0, else 0.
 
@@ -233,10 +224,10 @@ def relu_grad(*, x=None, y=None, grad=None, out=None):
     array([0., 0., 1.])
     """
     point = _wrap.derivative_input("relu_grad", x, y)
-    return _wrap.elementwise("relu_grad", "relu_grad", _grad_inputs(point, grad), out)
+    return _wrap.elementwise("relu_grad", "relu_grad", point, grad, out)
 
 
-@_documented
+@documented
 def leaky_relu(x, *, negative_slope=0.1, out=None):
     """Leaky ReLU, ``x if x > 0 else negative_slope * x``, elementwise.
 
@@ -268,10 +259,10 @@ def leaky_relu(x, *, negative_slope=0.1, out=None):
     array([-0.2,  3. ])
     """
     slope = _wrap.real_scalar("leaky_relu", "negative_slope", negative_slope)
-    return _wrap.elementwise("leaky_relu", "leaky_relu", [("x", x)], out, slope)
+    return _wrap.elementwise("leaky_relu", "leaky_relu", ("x", x), None, out, slope)
 
 
-@_documented
+@documented
 def leaky_relu_grad(*, x=None, y=None, grad=None, out=None, negative_slope=0.1):
     """Derivative of leaky ReLU: 1 where the input is > 0, else ``negative_slope``.
 
@@ -305,10 +296,10 @@ def leaky_relu_grad(*, x=None, y=None, grad=None, out=None, negative_slope=0.1):
     slope = _wrap.real_scalar("leaky_relu_grad", "negative_slope", negative_slope)
     point = _slope_or_alpha_y("leaky_relu_grad", "negative_slope", slope, x, y)
     return _wrap.elementwise("leaky_relu_grad", "leaky_relu_grad",
-                             _grad_inputs(point, grad), out, slope)
+                             point, grad, out, slope)
 
 
-@_documented
+@documented
 def elu(x, *, alpha=1.0, out=None):
     """Exponential linear unit, ``x if x > 0 else alpha * (exp(x) - 1)``.
 
@@ -342,10 +333,10 @@ def elu(x, *, alpha=1.0, out=None):
     array([-0.63212056,  0.        ,  2.        ])
     """
     alpha = _wrap.real_scalar("elu", "alpha", alpha)
-    return _wrap.elementwise("elu", "elu", [("x", x)], out, alpha)
+    return _wrap.elementwise("elu", "elu", ("x", x), None, out, alpha)
 
 
-@_documented
+@documented
 def elu_grad(*, x=None, y=None, grad=None, out=None, alpha=1.0):
     """Derivative of ELU: 1 where the input is > 0, else ``alpha * exp(x)``.
 
@@ -381,4 +372,4 @@ def elu_grad(*, x=None, y=None, grad=None, out=None, alpha=1.0):
     alpha = _wrap.real_scalar("elu_grad", "alpha", alpha)
     point = _slope_or_alpha_y("elu_grad", "alpha", alpha, x, y)
     kname = "elu_grad_x" if point[0] == "x" else "elu_grad_y"
-    return _wrap.elementwise("elu_grad", kname, _grad_inputs(point, grad), out, alpha)
+    return _wrap.elementwise("elu_grad", kname, point, grad, out, alpha)

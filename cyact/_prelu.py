@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _wrap
-from ._docs import fill
+from ._docs import document
 
 
 def _blocks(xshape, ashape):
@@ -84,7 +84,7 @@ def _sum_to_shape(a, shape):
     return a.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-prelu.__doc__ = fill("""Parametric ReLU, ``x if x > 0 else alpha * x``, elementwise.
+document(prelu, """Parametric ReLU, ``x if x > 0 else alpha * x``, elementwise.
 
     Parameters
     ----------
@@ -122,7 +122,7 @@ prelu.__doc__ = fill("""Parametric ReLU, ``x if x > 0 else alpha * x``, elementw
            [-0.3, -2. ]])
     """)
 
-prelu_grad.__doc__ = fill("""Derivatives of PReLU with respect to x and to alpha.
+document(prelu_grad, """Derivatives of PReLU with respect to x and to alpha.
 
     Parameters
     ----------

@@ -203,16 +203,22 @@ def kernels():
     return _dispatch.kernels
 
 
-def elementwise(fname, kname, inputs, out, *params):
+def elementwise(fname, kname, point, grad, out, *params):
     """Run elementwise kernel ``kname`` and return the result.
 
-    ``inputs`` is ``[(name, obj)]``: the point input (x or y), then optionally
-    ``("grad", g)``, which makes the kernel return g * f'(a). ``params`` are
-    floats (negative_slope, alpha).
+    ``point`` is ``(name, obj)``, the point input (x or y); with ``grad`` the
+    kernel returns grad * f'(point). ``params`` are floats (negative_slope,
+    alpha). The common case of a network (plain float arrays, out None or in
+    place) is served by the kernel module's fast entry without any Python
+    work; everything else takes the general path here.
     """
-    arrays = [as_array(fname, name, obj) for name, obj in inputs]
-    if len(arrays) == 2:
-        same_shape(fname, inputs[0][0], arrays[0], inputs[1][0], arrays[1])
+    result = _dispatch.fast[kname](point[1], grad, out, *params)
+    if result is not None:
+        return result
+    arrays = [as_array(fname, point[0], point[1])]
+    if grad is not None:
+        arrays.append(as_array(fname, "grad", grad))
+        same_shape(fname, point[0], arrays[0], "grad", arrays[1])
     rdtype, cdtype = result_dtypes(*arrays)
     shape = arrays[0].shape
     if out is not None:
@@ -220,7 +226,7 @@ def elementwise(fname, kname, inputs, out, *params):
     plan = Plan(arrays, out, shape, rdtype, cdtype, layout_order(out, *arrays))
     if plan.work.size:
         a = plan.inputs[0]
-        g = plan.inputs[1] if len(arrays) == 2 else None
+        g = plan.inputs[1] if grad is not None else None
         getattr(kernels(), kname)(a, g, plan.work, *params)
     return plan.finish()
 
@@ -253,8 +259,9 @@ def along_axis(fname, arrays, out, axis, out_shape, rdtype, cdtype):
         out = np.empty(out_shape, dtype=rdtype)
     else:
         check_out(fname, out, out_shape, rdtype)
-    moved = [None if a is None else np.moveaxis(a, axis, -1) for a in arrays]
-    out_moved = np.moveaxis(out, axis, -1)
+    last = out.ndim - 1
+    moved = [a if a is None or axis == last else np.moveaxis(a, axis, -1) for a in arrays]
+    out_moved = out if axis == last else np.moveaxis(out, axis, -1)
     return Plan(moved, out_moved, out_moved.shape, rdtype, cdtype), out
 
 
