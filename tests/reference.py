@@ -310,6 +310,19 @@ def softmax_cross_entropy_grad(x, target, axis=-1):
 
 # ---- error measure -------------------------------------------------------------
 
+def spacing_of(exact, dtype):
+    """np.spacing of |exact| rounded to ``dtype``, in longdouble.
+
+    Magnitudes at or beyond the dtype's largest finite number (also +-inf)
+    take the spacing just below it: np.spacing(max) itself is inf.
+    """
+    dtype = np.dtype(dtype)
+    with np.errstate(all="ignore"):
+        mag = np.abs(_ld(exact).astype(dtype))
+        top = np.nextafter(np.finfo(dtype).max, dtype.type(0))
+        return _ld(np.spacing(np.minimum(mag, top)))
+
+
 def ulp_error(got, exact, dtype):
     """|got - exact| in units of np.spacing(exact rounded to ``dtype``).
 
@@ -322,9 +335,7 @@ def ulp_error(got, exact, dtype):
     got, exact = _ld(got), _ld(exact)
     with np.errstate(all="ignore"):
         rounded = exact.astype(dtype)
-        big = np.finfo(dtype).max
-        unit = np.abs(np.spacing(np.where(np.isinf(rounded), big, rounded).astype(dtype)))
-        err = np.abs(got - exact) / _ld(unit)
+        err = np.abs(got - exact) / spacing_of(exact, dtype)
     nan_g, nan_e = np.isnan(got), np.isnan(exact)
     same = (nan_g & nan_e) | (np.isinf(got) & (got == rounded))
     one_sided = (nan_g ^ nan_e) | ((np.isinf(got) | np.isinf(exact)) & ~same)
