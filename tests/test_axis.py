@@ -114,7 +114,8 @@ def test_maxout_docstring_identity(build):
     """max(w1.x + b1, w2.x + b2) is maxout(x @ W + b, pieces=2) with the two
     columns of each unit side by side."""
     rng = np.random.default_rng(3)
-    x, w1, w2 = rng.standard_normal((5, 4)), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    x = rng.standard_normal((5, 4))
+    w1, w2 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     b1, b2 = rng.standard_normal(3), rng.standard_normal(3)
     w = np.stack([w1, w2], axis=-1).reshape(4, 6)
     b = np.stack([b1, b2], axis=-1).reshape(6)

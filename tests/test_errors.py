@@ -135,7 +135,8 @@ def test_out_read_only(fname):
     raises(ValueError, fname, lambda: CALLS[fname](X, out=out), "'out'", "read-only")
 
 
-@pytest.mark.parametrize("bad", [[[0.0] * 4] * 3, 3.0, np.float64(0)], ids=["list", "float", "npscalar"])
+@pytest.mark.parametrize("bad", [[[0.0] * 4] * 3, 3.0, np.float64(0)],
+                         ids=["list", "float", "npscalar"])
 @pytest.mark.parametrize("fname", CALLS)
 def test_out_not_ndarray(fname, bad):
     raises(TypeError, fname, lambda: CALLS[fname](X, out=bad), "'out'")

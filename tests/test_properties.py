@@ -4,7 +4,6 @@ build and out relation (none, out=x, separate, partially overlapping); the
 result always equals the reference within util's bounds, and no input other
 than out changes."""
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
