@@ -109,3 +109,16 @@ def test_partial_overlap(build, case, dtype, shift):
     for name, a in arrays.items():
         if name != point:
             util.assert_unchanged(saved[name], a, name)
+
+
+@pytest.mark.parametrize("out_dtype", [F32, np.dtype(np.float16)], ids=str)
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if "_grad" not in c.func], ids=repr)
+def test_narrowing_out_raises_no_fp_error(build, case, out_dtype):
+    """A float64 result beyond the range of a narrower out overflows to inf or
+    underflows gradually, silently: no floating-point error state (fp_raise
+    would turn one into FloatingPointError)."""
+    x = np.array([[1e300, -1e300, 1e-300, -1e-300, 3e38, -7e4]])
+    arrays = case.make(x)
+    out = np.zeros(case.result_shape(arrays), dtype=out_dtype)
+    res = case.call(arrays, out)
+    util.check_result(case, res, arrays, out_dtype, what="narrowing out")
