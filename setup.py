@@ -6,7 +6,9 @@ variant and compiled with that variant's flags:
 - ``baseline``: the architecture's default instruction set (SSE2 on x86-64),
   so the wheel runs on any CPU of its architecture;
 - ``avx2`` (x86-64 only): ``-mavx2 -mfma``, imported at run time only on CPUs
-  that have both (``cyact._dispatch``).
+  that have both (``cyact._dispatch``);
+- ``avx512`` (x86-64 only): AVX-512 F/CD/VL/DQ/BW with 512-bit vectors, for
+  CPUs that have them.
 
 Flags: ``-O3`` to vectorize the point math, ``-fno-trapping-math`` so GCC may
 if-convert selects whose untaken side would raise a floating-point flag.
@@ -29,6 +31,10 @@ IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 VARIANTS = {"baseline": []}
 if IS_X86_64:
     VARIANTS["avx2"] = ["-mavx2", "-mfma"]
+    # x86-64-v4 (Skylake-X, Ice Lake, Zen 4): 512-bit vectors, which GCC only
+    # uses for auto-vectorized loops when asked to prefer them.
+    VARIANTS["avx512"] = ["-mavx512f", "-mavx512cd", "-mavx512vl", "-mavx512dq",
+                          "-mavx512bw", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
 
 COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp"]
 # Extra flags for a sanitizer or debug build, e.g. CYACT_EXTRA_CFLAGS="-fsanitize=address".

@@ -133,11 +133,12 @@ def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
     if plan.work.size:
         k = _wrap.kernels()
         k.softmax(plan.inputs[0], None, plan.work, _wrap.scratch(k, n, plan.work.dtype), n)
-        if len(arrays) == 2:
-            np.subtract(plan.work, plan.inputs[1], out=plan.work)
-        else:
-            rows = plan.work.reshape(-1, n)
-            rows[np.arange(rows.shape[0]), ta.reshape(-1)] -= 1
+        with np.errstate(all="ignore"):  # inf - inf targets give NaN, silently as the kernels
+            if len(arrays) == 2:
+                np.subtract(plan.work, plan.inputs[1], out=plan.work)
+            else:
+                rows = plan.work.reshape(-1, n)
+                rows[np.arange(rows.shape[0]), ta.reshape(-1)] -= 1
     plan.finish()
     return out
 

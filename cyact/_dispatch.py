@@ -1,28 +1,29 @@
 """Choose the kernel build for this CPU, once, at import.
 
-The AVX2+FMA build is imported only where the CPU has both, so that it can
-never run an illegal instruction; ``CYACT_KERNELS=baseline`` forces the
-portable build (for testing it, or to rule it out when chasing a problem).
+A build is imported only where the CPU has its instruction set, so that it
+can never run an illegal instruction; the widest one available is used.
+``CYACT_KERNELS=baseline`` (or ``avx2``) forces a narrower build, for testing
+it or to rule it out when chasing a problem.
 """
 import os
 
 from . import _cpu
 from . import _kernels_baseline
 
-try:
-    from . import _kernels_avx2
-except ImportError:  # not x86-64: only the baseline build exists
-    _kernels_avx2 = None
-
 BUILDS = {"baseline": _kernels_baseline}
-if _kernels_avx2 is not None and _cpu.has_avx2_fma():
+# Imported only after the CPU check: importing runs the module's code.
+if _cpu.has_avx2_fma():
+    from . import _kernels_avx2
     BUILDS["avx2"] = _kernels_avx2
+if _cpu.has_avx512():
+    from . import _kernels_avx512
+    BUILDS["avx512"] = _kernels_avx512
 
 
 def _initial():
     wanted = os.environ.get("CYACT_KERNELS", "auto").strip().lower()
     if wanted in ("", "auto"):
-        return "avx2" if "avx2" in BUILDS else "baseline"
+        return list(BUILDS)[-1]
     if wanted not in BUILDS:
         raise ImportError(
             f"cyact: CYACT_KERNELS={wanted!r} is not available on this machine; "

@@ -69,10 +69,11 @@ def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
     if plan.work.size:
         k.prelu(plan.inputs[0], a_flat, plan.inputs[1], plan.work, acc, outer, inner)
     grad_x = plan.finish()
-    total = acc.sum(axis=0)
-    if total.size != int(np.prod(ashape)):  # alpha was materialized at x's shape
-        total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
-    grad_alpha = total.reshape(ashape).astype(rdtype)
+    with np.errstate(all="ignore"):  # sums may overflow to inf, correctly
+        total = acc.sum(axis=0)
+        if total.size != int(np.prod(ashape)):  # alpha was materialized at x's shape
+            total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
+        grad_alpha = total.reshape(ashape).astype(rdtype)
     return grad_x, (grad_alpha[()] if grad_alpha.ndim == 0 else grad_alpha)
 
 

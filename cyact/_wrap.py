@@ -123,7 +123,7 @@ def check_out(fname, out, shape, dtype):
     if not np.can_cast(dtype, out.dtype, casting="same_kind"):
         raise TypeError(f"cyact.{fname}: cannot cast the {dtype} result to 'out' of "
                         f"dtype {out.dtype} under the 'same_kind' rule")
-    if any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+    if out.size and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
         raise ValueError(f"cyact.{fname}: 'out' has zero strides (a broadcast view); "
                          "every element of 'out' must have its own memory")
 
@@ -185,8 +185,11 @@ class Plan:
     def finish(self):
         out = self.out
         if self._copy_back:
-            np.copyto(out, self.work.reshape(out.shape, order=self.order),
-                      casting="same_kind")
+            # Rounding to a narrower out (float16, float32) may overflow or
+            # underflow, correctly; that is the result, not an error to report.
+            with np.errstate(all="ignore"):
+                np.copyto(out, self.work.reshape(out.shape, order=self.order),
+                          casting="same_kind")
         return out[()] if self.scalar else out
 
 

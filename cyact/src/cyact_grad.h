@@ -11,13 +11,24 @@
 #ifndef CYACT_GRAD_H
 #define CYACT_GRAD_H
 
+/* Forced inlining: these functions are large, and in a module with many
+ * loops GCC's inlining budget runs out, leaving a call inside a loop that
+ * then is not vectorized (seen: sigmoid float64 at 11 ns instead of 3). */
+#ifndef CY_INLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define CY_INLINE static inline __attribute__((always_inline))
+#else
+#define CY_INLINE static inline
+#endif
+#endif
+
 #if defined(__FMA__) || defined(__aarch64__)
 #define CY_HAVE_FMA 1
 #else
 #define CY_HAVE_FMA 0
 #endif
 
-static inline double cy_sigmoid_grad_from_y(double y)
+CY_INLINE double cy_sigmoid_grad_from_y(double y)
 {
 #if CY_HAVE_FMA
     return __builtin_fma(-y, y, y);
@@ -26,13 +37,13 @@ static inline double cy_sigmoid_grad_from_y(double y)
 #endif
 }
 
-static inline float cy_sigmoid_grad_from_yf(float y)
+CY_INLINE float cy_sigmoid_grad_from_yf(float y)
 {
     double yd = y;
     return (float)(yd - yd * yd);
 }
 
-static inline double cy_tanh_grad_from_y(double y)
+CY_INLINE double cy_tanh_grad_from_y(double y)
 {
 #if CY_HAVE_FMA
     return __builtin_fma(-y, y, 1.0);
@@ -44,7 +55,7 @@ static inline double cy_tanh_grad_from_y(double y)
 #endif
 }
 
-static inline float cy_tanh_grad_from_yf(float y)
+CY_INLINE float cy_tanh_grad_from_yf(float y)
 {
     double yd = y;
     return (float)(1.0 - yd * yd);

@@ -1,34 +1,500 @@
-/* cyact's scalar math: placeholder on libm, replaced by the vectorizable
- * kernels of the speed issue. Interface: see the function list below. */
+/*
+ * cyact_math.h -- branch-free, auto-vectorizable elementary/activation
+ * functions for cyact (C99, CY_INLINE only, no libm calls, no global
+ * state, no intrinsics).  Written for GCC -O3 -fno-trapping-math, with or
+ * without -mavx2 -mfma.  Never requires -ffast-math (and must not be built
+ * with -ffinite-math-only / -fassociative-math: the error-compensation
+ * steps below rely on IEEE evaluation order).
+ *
+ * Design (same in float and double, float computes natively in float):
+ *   exp core:  n = round(x*log2 e) via the 1.5*2^p magic constant,
+ *              r = x - n*ln2_hi - n*ln2_lo (Cody-Waite), the rounding error
+ *              of r is kept (rl); exp(r) = 1 + r + r^2*Q(r) (Q: degree 10
+ *              double / 5 float, Chebyshev fit on [-0.3467,0.3467]) is
+ *              returned as an unevaluated sum p + pl (Fast2Sum), and the
+ *              scale 2^n is applied as two exact factors 2^n1 * 2^n2 so that
+ *              subnormal results are rounded once (gradual underflow) and
+ *              results near overflow do not overflow prematurely.
+ *   All special values come from clamps/selects (NaN passes through clamps
+ *   because comparisons with NaN are false), never from branches.
+ */
 #ifndef CYACT_MATH_H
 #define CYACT_MATH_H
-#include <math.h>
 
-static inline float  cy_expf(float x)     { return expf(x); }
-static inline double cy_exp(double x)     { return exp(x); }
-static inline float  cy_expm1f(float x)   { return expm1f(x); }
-static inline double cy_expm1(double x)   { return expm1(x); }
-static inline float  cy_log1pf(float x)   { return log1pf(x); }
-static inline double cy_log1p(double x)   { return log1p(x); }
-static inline float  cy_tanhf(float x)    { return tanhf(x); }
-static inline double cy_tanh(double x)    { return tanh(x); }
-
-static inline double cy_sigmoid(double x)
-{
-    double e = exp(-fabs(x)), s = 1.0 / (1.0 + e);
-    return x >= 0 ? s : e * s;
-}
-static inline float cy_sigmoidf(float x) { return (float)cy_sigmoid(x); }
-static inline double cy_sigmoid_grad(double x)
-{
-    double e = exp(-fabs(x)), t = 1.0 + e;
-    return e / (t * t);
-}
-static inline float cy_sigmoid_gradf(float x) { return (float)cy_sigmoid_grad(x); }
-static inline double cy_tanh_grad(double x)
-{
-    double e = exp(-2.0 * fabs(x)), t = 1.0 + e;
-    return 4.0 * e / (t * t);
-}
-static inline float cy_tanh_gradf(float x) { return (float)cy_tanh_grad(x); }
+/* Forced inlining: these functions are large, and in a module with many
+ * loops GCC's inlining budget runs out, leaving a call inside a loop that
+ * then is not vectorized (seen: sigmoid float64 at 11 ns instead of 3). */
+#ifndef CY_INLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define CY_INLINE static inline __attribute__((always_inline))
+#else
+#define CY_INLINE static inline
 #endif
+#endif
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__FMA__) || defined(__FP_FAST_FMA)
+#  define CY__HAS_FMA 1
+#  define CY__FMA(a, b, c)  __builtin_fma((a), (b), (c))
+#else
+#  define CY__HAS_FMA 0
+#  define CY__FMA(a, b, c)  ((a) * (b) + (c))
+#endif
+#if defined(__FMA__) || defined(__FP_FAST_FMAF)
+#  define CY__HAS_FMAF 1
+#  define CY__FMAF(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#  define CY__HAS_FMAF 0
+#  define CY__FMAF(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* ------------------------------------------------------------------ */
+/* bit casts                                                           */
+/* ------------------------------------------------------------------ */
+CY_INLINE uint64_t cy__d2u(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+CY_INLINE double   cy__u2d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+CY_INLINE uint32_t cy__f2u(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+CY_INLINE float    cy__u2f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+
+CY_INLINE double cy__fabs(double x) { return cy__u2d(cy__d2u(x) & 0x7fffffffffffffffULL); }
+CY_INLINE float  cy__fabsf(float x) { return cy__u2f(cy__f2u(x) & 0x7fffffffU); }
+/* |y| with the sign of x (y must be >= 0 or NaN) */
+CY_INLINE double cy__withsign(double y, double x)
+{ return cy__u2d(cy__d2u(y) | (cy__d2u(x) & 0x8000000000000000ULL)); }
+CY_INLINE float cy__withsignf(float y, float x)
+{ return cy__u2f(cy__f2u(y) | (cy__f2u(x) & 0x80000000U)); }
+
+/* Exact rounding error of a product: a*b - p, where p = fl(a*b). */
+CY_INLINE double cy__mulerr(double a, double b, double p)
+{
+#if CY__HAS_FMA
+    return __builtin_fma(a, b, -p);
+#else   /* Dekker / Veltkamp splitting (arguments here are << 2^990) */
+    const double C = 134217729.0;        /* 2^27 + 1 */
+    double ta = C * a, ah = ta - (ta - a), al = a - ah;
+    double tb = C * b, bh = tb - (tb - b), bl = b - bh;
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
+}
+CY_INLINE float cy__mulerrf(float a, float b, float p)
+{
+#if CY__HAS_FMAF
+    return __builtin_fmaf(a, b, -p);
+#else   /* the product of two floats is exact in double */
+    return (float)((double)a * (double)b - (double)p);
+#endif
+}
+
+
+/* Exact division residual: one - q*t (q = fl(one/t), so it is representable). */
+CY_INLINE double cy__resid(double q, double t, double one)
+{
+#if CY__HAS_FMA
+    return __builtin_fma(-q, t, one);
+#else
+    double qt = q * t;
+    return (one - qt) - cy__mulerr(q, t, qt);
+#endif
+}
+CY_INLINE float cy__residf(float q, float t, float one)
+{
+#if CY__HAS_FMAF
+    return __builtin_fmaf(-q, t, one);
+#else
+    return (float)((double)one - (double)q * (double)t);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* double exp core                                                     */
+/* exp(x) * 2^kadd = (p + pl) * s1 * s2,  |pl| <~ ulp(p);  x must be   */
+/* pre-clamped to [-746-ish, 710] (NaN allowed, propagates via p).     */
+/* ------------------------------------------------------------------ */
+#define CY__D_MAGIC 0x1.8p52
+#define CY__D_LOG2E 0x1.71547652b82fep+0
+#define CY__D_LN2HI 0x1.62e42feep-1          /* 32 trailing zero bits */
+#define CY__D_LN2LO 0x1.a39ef35793c76p-33
+
+CY_INLINE void cy__exp_core(double x, uint64_t kadd, int acc, double *p_, double *pl_,
+                                double *s1_, double *s2_)
+{
+    /* acc = 2: keep the rounding error of r and return p + pl (~2^-60 rel.)
+       acc = 1: return p + pl, ignore the rounding error of r (~2^-55 rel.)
+       acc = 0: p only (pl = 0)                                (~2^-53 rel.) */
+    double t  = CY__FMA(x, CY__D_LOG2E, CY__D_MAGIC);
+    double n  = t - CY__D_MAGIC;
+    double r0 = CY__FMA(-n, CY__D_LN2HI, x);          /* exact */
+    double r  = CY__FMA(-n, CY__D_LN2LO, r0);
+    double r2 = r * r, r4 = r2 * r2;
+    double q  = acc >= 2 ? CY__FMA(CY__FMA(CY__FMA(0x1.1f7315649f2d7p-29, r2, CY__FMA(0x1.af4e092e1705bp-26, r, 0x1.27e4db5bb725ap-22)), r4, CY__FMA(CY__FMA(0x1.71de02225a2f3p-19, r, 0x1.a01a01a6db488p-16), r2, CY__FMA(0x1.a01a01abeccc3p-13, r, 0x1.6c16c16c162cfp-10))), r4, CY__FMA(CY__FMA(0x1.11111111100d3p-7, r, 0x1.5555555555556p-5), r2, CY__FMA(0x1.5555555555557p-3, r, 0x1.0000000000000p-1)))
+                         : CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
+    double v  = r2 * q;                                /* exp(r)-1-r */
+    double uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
+    double p  = 1.0 + uh;                              /* Fast2Sum, 1>=|uh| */
+    double pl = 0.0;
+    if (acc >= 1) {
+        double ul = (r - uh) + v;
+        if (acc >= 2) {
+            double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r);  /* rounding error of r */
+            ul += CY__FMA(rl, r, rl);
+        }
+        pl = ((1.0 - p) + uh) + ul;
+    }
+    uint64_t kb = cy__d2u(t) - cy__d2u(CY__D_MAGIC);
+    /* scale: n1 + n2 = n + kadd, both in the normal exponent range */
+    kb += 2048u + kadd;
+    uint64_t h1 = kb >> 1;
+    *s1_ = cy__u2d((h1 - 1u) << 52);
+    *s2_ = cy__u2d((kb - h1 - 1u) << 52);
+    *p_ = p; *pl_ = pl;
+}
+
+#define CY__F_MAGIC 0x1.8p23f
+#define CY__F_LOG2E 0x1.715476p+0f
+#define CY__F_LN2HI 0x1.62e4p-1f                /* 15 significant bits */
+#define CY__F_LN2LO 0x1.7f7d1cp-20f
+
+#ifndef CYACT_SIGMOIDF_ACCURATE
+#define CYACT_SIGMOIDF_ACCURATE 0
+#endif
+/* float exp core: same structure */
+CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *pl_,
+                                float *s1_, float *s2_)
+{
+    float t  = CY__FMAF(x, CY__F_LOG2E, CY__F_MAGIC);
+    float n  = t - CY__F_MAGIC;
+    float r0 = CY__FMAF(-n, CY__F_LN2HI, x);          /* exact */
+    float r  = CY__FMAF(-n, CY__F_LN2LO, r0);
+    float r2 = r * r, r4 = r2 * r2;
+    float q  = acc >= 2 ? CY__FMAF(CY__FMAF(0x1.a125160000000p-13f, r, 0x1.6d434e0000000p-10f), r4, CY__FMAF(CY__FMAF(0x1.1110e00000000p-7f, r, 0x1.5554e80000000p-5f), r2, CY__FMAF(0x1.5555560000000p-3f, r, 0x1.0000000000000p-1f)))
+                         : CY__FMAF(0x1.6d112c0000000p-10f, r4, CY__FMAF(CY__FMAF(0x1.120b900000000p-7f, r, 0x1.55551a0000000p-5f), r2, CY__FMAF(0x1.5554dc0000000p-3f, r, 0x1.0000000000000p-1f)));
+    float v  = r2 * q;                                /* exp(r)-1-r */
+    float uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
+    float p  = 1.0f + uh;                              /* Fast2Sum, 1>=|uh| */
+    float pl = 0.0f;
+    if (acc >= 1) {
+        float ul = (r - uh) + v;
+        if (acc >= 2) {
+            float rl = CY__FMAF(-n, CY__F_LN2LO, r0 - r);  /* rounding error of r */
+            ul += CY__FMAF(rl, r, rl);
+        }
+        pl = ((1.0f - p) + uh) + ul;
+    }
+    uint32_t kb = cy__f2u(t) - cy__f2u(CY__F_MAGIC);
+    /* scale: n1 + n2 = n + kadd, both in the normal exponent range */
+    kb += 256u + kadd;
+    uint32_t h1 = kb >> 1;
+    *s1_ = cy__u2f((h1 - 1u) << 23);
+    *s2_ = cy__u2f((kb - h1 - 1u) << 23);
+    *p_ = p; *pl_ = pl;
+}
+
+/* ------------------------------------------------------------------ */
+/* exp                                                                 */
+/* ------------------------------------------------------------------ */
+CY_INLINE double cy_exp(double x)
+{
+    double p, pl, s1, s2;
+    x = x < -746.0 ? -746.0 : x;          /* exp(-746) < 2^-1075 -> +0   */
+    x = x > 710.0 ? 710.0 : x;            /* exp(710) > DBL_MAX -> +inf  */
+    cy__exp_core(x, 0, 2, &p, &pl, &s1, &s2);
+    return ((p + pl) * s1) * s2;
+}
+CY_INLINE float cy_expf(float x)
+{
+    float p, pl, s1, s2;
+    x = x < -104.0f ? -104.0f : x;
+    x = x > 89.0f ? 89.0f : x;
+    cy__expf_core(x, 0, 2, &p, &pl, &s1, &s2);
+    return ((p + pl) * s1) * s2;
+}
+
+/* ------------------------------------------------------------------ */
+/* expm1: 2^n*(1+u) - 1 = TwoSum(2^n, -1) + 2^n*uh + 2^n*ul            */
+/* ------------------------------------------------------------------ */
+CY_INLINE double cy_expm1(double x)
+{
+    double xc = x < -60.0 ? -60.0 : x;    /* expm1(-60) rounds to -1 */
+    xc = xc > 710.0 ? 710.0 : xc;
+    double t  = CY__FMA(xc, CY__D_LOG2E, CY__D_MAGIC);
+    double n  = t - CY__D_MAGIC;
+    double r0 = CY__FMA(-n, CY__D_LN2HI, xc);
+    double r  = CY__FMA(-n, CY__D_LN2LO, r0);
+    double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r);
+    double r2 = r * r, r4 = r2 * r2;
+    double q  = CY__FMA(CY__FMA(CY__FMA(0x1.1f7315649f2d7p-29, r2, CY__FMA(0x1.af4e092e1705bp-26, r, 0x1.27e4db5bb725ap-22)), r4, CY__FMA(CY__FMA(0x1.71de02225a2f3p-19, r, 0x1.a01a01a6db488p-16), r2, CY__FMA(0x1.a01a01abeccc3p-13, r, 0x1.6c16c16c162cfp-10))), r4, CY__FMA(CY__FMA(0x1.11111111100d3p-7, r, 0x1.5555555555556p-5), r2, CY__FMA(0x1.5555555555557p-3, r, 0x1.0000000000000p-1)));
+    double v  = r2 * q;
+    double uh = r + v;
+    double ul = ((r - uh) + v) + CY__FMA(rl, r, rl);
+    /* n == 1024 would need 2^1024: use 2^1023 and double the result */
+    double nb = (n - (n > 1023.5 ? 1.0 : 0.0)) + (CY__D_MAGIC + 1023.0);  /* biased exponent in low bits */
+    double s  = cy__u2d(cy__d2u(nb) << 52);
+    double a  = s - 1.0;                                /* TwoSum(s, -1) */
+    double bb = a - s;
+    double al = (s - (a - bb)) + (-1.0 - bb);
+    double b  = s * uh;                                 /* exact */
+    double h  = a + b;                                  /* Fast2Sum, |a|>=|b| or a==0 */
+    double l  = ((a - h) + b) + CY__FMA(s, ul, al);
+    double res = (h + l) * (n > 1023.5 ? 2.0 : 1.0);
+    return x == 0.0 ? x : res;                          /* keeps -0 */
+}
+CY_INLINE float cy_expm1f(float x)
+{
+    float xc = x < -20.0f ? -20.0f : x;   /* expm1f(-20) rounds to -1 */
+    xc = xc > 89.0f ? 89.0f : xc;
+    float t  = CY__FMAF(xc, CY__F_LOG2E, CY__F_MAGIC);
+    float n  = t - CY__F_MAGIC;
+    float r0 = CY__FMAF(-n, CY__F_LN2HI, xc);
+    float r  = CY__FMAF(-n, CY__F_LN2LO, r0);
+    float rl = CY__FMAF(-n, CY__F_LN2LO, r0 - r);
+    float r2 = r * r, r4 = r2 * r2;
+    float q  = CY__FMAF(CY__FMAF(0x1.a125160000000p-13f, r, 0x1.6d434e0000000p-10f), r4, CY__FMAF(CY__FMAF(0x1.1110e00000000p-7f, r, 0x1.5554e80000000p-5f), r2, CY__FMAF(0x1.5555560000000p-3f, r, 0x1.0000000000000p-1f)));
+    float v  = r2 * q;
+    float uh = r + v;
+    float ul = ((r - uh) + v) + CY__FMAF(rl, r, rl);
+    uint32_t kb = cy__f2u(t) - cy__f2u(CY__F_MAGIC) + 127u - (n > 127.5f ? 1u : 0u);
+    float s  = cy__u2f(kb << 23);
+    float a  = s - 1.0f;
+    float bb = a - s;
+    float al = (s - (a - bb)) + (-1.0f - bb);
+    float b  = s * uh;
+    float h  = a + b;
+    float l  = ((a - h) + b) + CY__FMAF(s, ul, al);
+    float res = (h + l) * (n > 127.5f ? 2.0f : 1.0f);
+    return x == 0.0f ? x : res;
+}
+
+/* ------------------------------------------------------------------ */
+/* log1p (x >= 0): u = fl(1+x) = 2^k*m, m in [sqrt(.5), sqrt(2)),       */
+/* f = m-1, s = f/(2+f), log(1+f) = f - f^2/2 + s*(f^2/2 + z*L(z)),    */
+/* z = s^2, L degree 6 (double) / 2 (float); c = (1+x)-u exactly,      */
+/* log1p = k*ln2 + log(m) + c/u.  One division: 1/((2+f)*m).           */
+/* ------------------------------------------------------------------ */
+#define CY__D_LN2HI_L 0x1.62e42feep-1
+#define CY__D_LN2LO_L 0x1.a39ef35793c76p-33
+CY_INLINE double cy_log1p(double x)
+{
+    double u  = 1.0 + x;
+    double a  = x > 1.0 ? x : 1.0;
+    double b  = x > 1.0 ? 1.0 : x;
+    double c  = (a - u) + b;                            /* (1+x) - u, exact */
+    uint64_t ub = cy__d2u(u) + (0x3ff0000000000000ULL - 0x3fe6a09e667f3bcdULL);
+    uint64_t kk = ub >> 52;                             /* k + 1023 */
+    double m  = cy__u2d((ub & 0x000fffffffffffffULL) + 0x3fe6a09e667f3bcdULL);
+    double k  = cy__u2d(cy__d2u(CY__D_MAGIC) + kk) - (CY__D_MAGIC + 1023.0);
+    double kc = k > 977.0 ? 977.0 : k;                  /* 2^-k, k <= 977 */
+    double sk = cy__u2d(cy__d2u((CY__D_MAGIC + 1023.0) - kc) << 52);
+    double f  = m - 1.0;
+    double d  = 2.0 + f;
+    double iD = 1.0 / (d * m);
+    double s  = f * (m * iD);
+    double cu = (c * sk) * (d * iD);                    /* c/u */
+    double z  = s * s, z2 = z * z, z4 = z2 * z2;
+    double R  = z * (CY__FMA(CY__FMA(0x1.2b6776a1bf0b9p-3, z2, CY__FMA(0x1.39fd25d62ab23p-3, z, 0x1.7462be245eae3p-3)), z4, CY__FMA(CY__FMA(0x1.c71c62c42db89p-3, z, 0x1.2492492e0b70cp-2), z2, CY__FMA(0x1.99999999951f5p-2, z, 0x1.5555555555558p-1))));
+    double hfsq = 0.5 * f * f;
+    double res = k * CY__D_LN2HI_L - ((hfsq - (s * (hfsq + R) + (k * CY__D_LN2LO_L + cu))) - f);
+    return (x < 1.0 / 0.0 && x != 0.0) ? res : x;       /* +inf, NaN, +-0 */
+}
+#define CY__F_LN2HI_L 0x1.62e3p-1f
+#define CY__F_LN2LO_L 0x1.2fefa4p-17f
+CY_INLINE float cy_log1pf(float x)
+{
+    float u  = 1.0f + x;
+    float a  = x > 1.0f ? x : 1.0f;
+    float b  = x > 1.0f ? 1.0f : x;
+    float c  = (a - u) + b;
+    uint32_t ub = cy__f2u(u) + (0x3f800000U - 0x3f3504f3U);
+    uint32_t kk = ub >> 23;
+    float m  = cy__u2f((ub & 0x007fffffU) + 0x3f3504f3U);
+    float k  = cy__u2f(cy__f2u(CY__F_MAGIC) + kk) - (CY__F_MAGIC + 127.0f);
+    uint32_t kc = kk > 250u ? 250u : kk;
+    float sk = cy__u2f((254u - kc) << 23);
+    float f  = m - 1.0f;
+    float d  = 2.0f + f;
+    float iD = 1.0f / (d * m);
+    float s  = f * (m * iD);
+    float cu = (c * sk) * (d * iD);
+    float z  = s * s, z2 = z * z;
+    float R  = z * (CY__FMAF(0x1.2eebda0000000p-2f, z2, CY__FMAF(0x1.997c100000000p-2f, z, 0x1.55555c0000000p-1f)));
+    float hfsq = 0.5f * f * f;
+    float res = k * CY__F_LN2HI_L - ((hfsq - (s * (hfsq + R) + (k * CY__F_LN2LO_L + cu))) - f);
+    return (x < 1.0f / 0.0f && x != 0.0f) ? res : x;
+}
+
+/* ------------------------------------------------------------------ */
+/* sigmoid: e = exp(-|x|) = eh + el (double-double),                   */
+/* y = 1/(1+e) = q*(1 + c) with t = fl(1+eh), err = (1+e) - t (exact   */
+/* Fast2Sum), q = fl(1/t), rq = 1 - q*t (exact), c = rq - q*err.       */
+/* x >= 0: y;  x < 0: e*y.  Only one rounding of size 0.5 ulp at the end.*/
+/* ------------------------------------------------------------------ */
+CY_INLINE double cy_sigmoid(double x)
+{
+    double p, pl, s1, s2;
+    double nx = -cy__fabs(x);
+    nx = nx < -746.0 ? -746.0 : nx;
+    cy__exp_core(nx, 0, 1, &p, &pl, &s1, &s2);
+    double eh = (p * s1) * s2, el = (pl * s1) * s2;
+    double t   = 1.0 + eh;
+    double err = ((1.0 - t) + eh) + el;
+    double q   = 1.0 / t;
+    double rq  = cy__resid(q, t, 1.0);
+    double c   = CY__FMA(-q, err, rq);
+    double ypos = CY__FMA(q, c, q);
+    double m   = eh * q;
+    double ml  = cy__mulerr(eh, q, m);
+    double yneg = m + (ml + CY__FMA(q, el, m * c));
+    return x >= 0.0 ? ypos : yneg;
+}
+CY_INLINE float cy_sigmoidf(float x)
+{
+    float p, pl, s1, s2;
+    float nx = -cy__fabsf(x);
+    nx = nx < -104.0f ? -104.0f : nx;
+    cy__expf_core(nx, 0, CYACT_SIGMOIDF_ACCURATE, &p, &pl, &s1, &s2);
+    float eh = (p * s1) * s2;
+#if CYACT_SIGMOIDF_ACCURATE
+    float el = (pl * s1) * s2;
+    float err = ((1.0f - (1.0f + eh)) + eh) + el;
+#else
+    float err = (1.0f - (1.0f + eh)) + eh;
+#endif
+    float t   = 1.0f + eh;
+    float q   = 1.0f / t;
+    float rq  = cy__residf(q, t, 1.0f);
+    float c   = CY__FMAF(-q, err, rq);
+    float ypos = CY__FMAF(q, c, q);
+    float m   = eh * q;
+    float ml  = cy__mulerrf(eh, q, m);
+#if CYACT_SIGMOIDF_ACCURATE
+    float yneg = m + (ml + CY__FMAF(q, el, m * c));
+#else
+    float yneg = m + CY__FMAF(m, c, ml);
+#endif
+    return x >= 0.0f ? ypos : yneg;
+}
+
+/* e/(1+e)^2 = e*q^2*(1+2c) (see sigmoid), e = scale*exp(y), y <= 0.
+   'eh4, el4' carry e*scale (scale 1 or 4), eh, el carry e itself. */
+CY_INLINE double cy__sgrad(double eh4, double el4, double eh, double el)
+{
+    double t   = 1.0 + eh;
+    double err = ((1.0 - t) + eh) + el;
+    double q   = 1.0 / t;
+    double rq  = cy__resid(q, t, 1.0);
+    double c   = CY__FMA(-q, err, rq);
+    double q2  = q * q;
+    double q2l = cy__mulerr(q, q, q2);
+    double m   = eh4 * q2;
+    double ml  = cy__mulerr(eh4, q2, m);
+    return m + (ml + (CY__FMA(el4, q2, eh4 * q2l) + (m + m) * c));
+}
+CY_INLINE float cy__sgradf(float eh4, float el4, float eh, float el)
+{
+    float t   = 1.0f + eh;
+    float err = ((1.0f - t) + eh) + el;
+    float q   = 1.0f / t;
+    float rq  = cy__residf(q, t, 1.0f);
+    float c   = CY__FMAF(-q, err, rq);
+    float q2  = q * q;
+    float q2l = cy__mulerrf(q, q, q2);
+    float m   = eh4 * q2;
+    float ml  = cy__mulerrf(eh4, q2, m);
+    return m + (ml + (CY__FMAF(el4, q2, eh4 * q2l) + (m + m) * c));
+}
+
+CY_INLINE double cy_sigmoid_grad(double x)
+{
+    double p, pl, s1, s2;
+    double nx = -cy__fabs(x);
+    nx = nx < -746.0 ? -746.0 : nx;
+    cy__exp_core(nx, 0, 1, &p, &pl, &s1, &s2);
+    double eh = (p * s1) * s2, el = (pl * s1) * s2;
+    return cy__sgrad(eh, el, eh, el);
+}
+CY_INLINE float cy_sigmoid_gradf(float x)
+{
+    float p, pl, s1, s2;
+    float nx = -cy__fabsf(x);
+    nx = nx < -104.0f ? -104.0f : nx;
+    cy__expf_core(nx, 0, 1, &p, &pl, &s1, &s2);
+    float eh = (p * s1) * s2, el = (pl * s1) * s2;
+    return cy__sgradf(eh, el, eh, el);
+}
+
+/* tanh'(x) = 1 - tanh^2 = 4e/(1+e)^2, e = exp(-2|x|); 4e is produced by
+   the exp core directly (kadd = 2) so tiny/subnormal results round once. */
+CY_INLINE double cy_tanh_grad(double x)
+{
+    double p, pl, s1, s2;
+    double nx = -2.0 * cy__fabs(x);
+    nx = nx < -748.0 ? -748.0 : nx;
+    cy__exp_core(nx, 2, 1, &p, &pl, &s1, &s2);
+    double eh4 = (p * s1) * s2, el4 = (pl * s1) * s2;
+    return cy__sgrad(eh4, el4, 0.25 * eh4, 0.25 * el4);
+}
+CY_INLINE float cy_tanh_gradf(float x)
+{
+    float p, pl, s1, s2;
+    float nx = -2.0f * cy__fabsf(x);
+    nx = nx < -106.0f ? -106.0f : nx;
+    cy__expf_core(nx, 2, 1, &p, &pl, &s1, &s2);
+    float eh4 = (p * s1) * s2, el4 = (pl * s1) * s2;
+    return cy__sgradf(eh4, el4, 0.25f * eh4, 0.25f * el4);
+}
+
+/* ------------------------------------------------------------------ */
+/* tanh: |x| < 0.55: x + x^3*P(x^2)  (P degree 10 double / 4 float);   */
+/* else 1 - 2/(1+e), e = exp(2|x|) (double-double), with the division  */
+/* residual and 1 - q evaluated exactly; |x| clamped to 20 (10 float), */
+/* where tanh rounds to 1.  Sign restored by bit ops (tanh(-0) = -0).  */
+/* ------------------------------------------------------------------ */
+CY_INLINE double cy_tanh(double x)
+{
+    double p, pl, s1, s2;
+    double ax = cy__fabs(x);
+    ax = ax > 20.0 ? 20.0 : ax;
+    /* polynomial branch */
+    double z  = ax * ax, z2 = z * z, z4 = z2 * z2;
+    double P  = CY__FMA(CY__FMA(CY__FMA(-0x1.59a834187ce23p-16, z2, CY__FMA(0x1.64fd88e9900a5p-14, z, -0x1.ec1091436eb2ap-13)), z4, CY__FMA(CY__FMA(0x1.34c5a8a996cd4p-11, z, -0x1.7d97cfd138c28p-10), z2, CY__FMA(0x1.d6d339333f329p-9, z, -0x1.226e32f00cf0cp-7))), z4, CY__FMA(CY__FMA(0x1.664f487713373p-6, z, -0x1.ba1ba1b9fec84p-5), z2, CY__FMA(0x1.1111111111032p-3, z, -0x1.5555555555555p-2)));
+    double yp = CY__FMA(ax * z, P, ax);
+    /* exponential branch */
+    cy__exp_core(2.0 * ax, 0, 0, &p, &pl, &s1, &s2);
+    (void)pl;
+    double eh = (p * s1) * s2;                           /* 2|x| <= 40 */
+    double t   = eh + 1.0;
+    double err = (eh - t) + 1.0;
+    double q   = 2.0 / t;
+    double rq  = cy__resid(q, t, 2.0);                  /* 2 - q*t exactly */
+    double d   = CY__FMA(-q, err, rq) * (0.5 * q);      /* 2/(t+err) - q */
+    double h   = 1.0 - q;
+    double l   = (1.0 - h) - q;
+    double ye  = h + (l - d);
+    double y   = ax < 0.55 ? yp : ye;
+    return cy__withsign(y, x);
+}
+CY_INLINE float cy_tanhf(float x)
+{
+    float p, pl, s1, s2;
+    float ax = cy__fabsf(x);
+    ax = ax > 10.0f ? 10.0f : ax;
+    float z  = ax * ax, z2 = z * z, z4 = z2 * z2;
+    float P  = CY__FMAF(-0x1.b135380000000p-8f, z4, CY__FMAF(CY__FMAF(0x1.5d220e0000000p-6f, z, -0x1.b9a0440000000p-5f), z2, CY__FMAF(0x1.110fea0000000p-3f, z, -0x1.5555540000000p-2f)));
+    float yp = CY__FMAF(ax * z, P, ax);
+    cy__expf_core(2.0f * ax, 0, 0, &p, &pl, &s1, &s2);
+    (void)pl;
+    float eh = (p * s1) * s2;
+    float t   = eh + 1.0f;
+    float err = (eh - t) + 1.0f;
+    float q   = 2.0f / t;
+    float rq  = cy__residf(q, t, 2.0f);
+    float d   = CY__FMAF(-q, err, rq) * (0.5f * q);
+    float h   = 1.0f - q;
+    float l   = (1.0f - h) - q;
+    float ye  = h + (l - d);
+    float y   = ax < 0.55f ? yp : ye;
+    return cy__withsignf(y, x);
+}
+
+#endif /* CYACT_MATH_H */

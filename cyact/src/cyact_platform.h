@@ -40,4 +40,17 @@ static inline int cy_cpu_has_avx2_fma(void)
 #endif
 }
 
+/* 1 when this CPU and OS can run the AVX-512 (x86-64-v4) build. */
+static inline int cy_cpu_has_avx512(void)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return cy_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+#else
+    return 0;
+#endif
+}
+
 #endif
