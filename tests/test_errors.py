@@ -215,3 +215,10 @@ def test_errors_leave_out_untouched():
     with pytest.raises(ValueError):
         cyact.softmax_grad(x=X, grad=np.ones((4, 3)), out=out)
     np.testing.assert_array_equal(out, 7.0)
+
+
+def test_class_index_with_zero_classes():
+    """No index is valid along a zero-length class axis."""
+    raises(IndexError, "softmax_cross_entropy_grad",
+           lambda: cyact.softmax_cross_entropy_grad(np.zeros((3, 0)), np.zeros(3, dtype=int)),
+           "'target'")
