@@ -26,7 +26,7 @@ import numpy as np
 LD = np.longdouble
 
 
-def _ld(a):
+def as_ld(a):
     return np.asarray(a, dtype=LD)
 
 
@@ -44,7 +44,7 @@ def _quiet(func):
     return wrapper
 
 
-def _select(v, positive, nonpositive):
+def select_branch(v, positive, nonpositive):
     """positive where v > 0, nonpositive where v <= 0, NaN where v is NaN."""
     return np.where(v > 0, positive, np.where(v <= 0, nonpositive, LD("nan")))
 
@@ -53,88 +53,88 @@ def _select(v, positive, nonpositive):
 
 @_quiet
 def sigmoid(x):
-    x = _ld(x)
+    x = as_ld(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))  # NaN: e is NaN in both
 
 
 @_quiet
 def tanh(x):
-    return np.tanh(_ld(x))
+    return np.tanh(as_ld(x))
 
 
 @_quiet
 def relu(x):
-    x = _ld(x)
-    return _select(x, x, LD(0))
+    x = as_ld(x)
+    return select_branch(x, x, LD(0))
 
 
 @_quiet
 def leaky_relu(x, negative_slope=0.1):
-    x = _ld(x)
-    return _select(x, x, LD(negative_slope) * x)
+    x = as_ld(x)
+    return select_branch(x, x, LD(negative_slope) * x)
 
 
 @_quiet
 def prelu(x, alpha):
-    x, alpha = _ld(x), _ld(alpha)
-    return _select(x, x, alpha * x)
+    x, alpha = as_ld(x), as_ld(alpha)
+    return select_branch(x, x, alpha * x)
 
 
 @_quiet
 def elu(x, alpha=1.0):
-    x = _ld(x)
-    return _select(x, x, LD(alpha) * np.expm1(x))
+    x = as_ld(x)
+    return select_branch(x, x, LD(alpha) * np.expm1(x))
 
 
 # ---- elementwise derivatives f' (from x or from y) ------------------------
 
 @_quiet
 def sigmoid_prime_x(x):
-    x = _ld(x)
+    x = as_ld(x)
     e = np.exp(-np.abs(x))
     return e / ((1 + e) * (1 + e))
 
 
 @_quiet
 def sigmoid_prime_y(y):
-    y = _ld(y)
+    y = as_ld(y)
     return y * (1 - y)
 
 
 @_quiet
 def tanh_prime_x(x):
-    x = _ld(x)
+    x = as_ld(x)
     e = np.exp(-2 * np.abs(x))
     return 4 * e / ((1 + e) * (1 + e))
 
 
 @_quiet
 def tanh_prime_y(y):
-    y = _ld(y)
+    y = as_ld(y)
     return (1 - y) * (1 + y)
 
 
 @_quiet
 def relu_prime(v):
-    return _select(_ld(v), LD(1), LD(0))
+    return select_branch(as_ld(v), LD(1), LD(0))
 
 
 @_quiet
 def leaky_relu_prime(v, negative_slope=0.1):
-    return _select(_ld(v), LD(1), LD(negative_slope))
+    return select_branch(as_ld(v), LD(1), LD(negative_slope))
 
 
 @_quiet
 def elu_prime_x(x, alpha=1.0):
-    x = _ld(x)
-    return _select(x, LD(1), LD(alpha) * np.exp(x))
+    x = as_ld(x)
+    return select_branch(x, LD(1), LD(alpha) * np.exp(x))
 
 
 @_quiet
 def elu_prime_y(y, alpha=1.0):
-    y = _ld(y)
-    return _select(y, LD(1), y + LD(alpha))
+    y = as_ld(y)
+    return select_branch(y, LD(1), y + LD(alpha))
 
 
 # name -> (forward, f' from x, f' from y or None where y does not determine f')
@@ -152,7 +152,7 @@ def elementwise_grad(name, *, x=None, y=None, grad=None, **params):
     """The reference of ``cyact.<name>_grad``: f', or grad * f' (IEEE product)."""
     _, from_x, from_y = ELEMENTWISE[name]
     fprime = from_x(x, **params) if x is not None else from_y(y, **params)
-    return fprime if grad is None else _ld(grad) * fprime
+    return fprime if grad is None else as_ld(grad) * fprime
 
 
 # ---- PReLU -----------------------------------------------------------------
@@ -169,9 +169,9 @@ def sum_to_shape(a, shape):
 @_quiet
 def prelu_grad(x, alpha, grad=None):
     """(grad_x, grad_alpha) in longdouble; grad_alpha summed to alpha's shape."""
-    x, alpha = _ld(x), _ld(alpha)
-    g = np.ones_like(x) if grad is None else _ld(grad)
-    grad_x = g * _select(x, LD(1), alpha)
+    x, alpha = as_ld(x), as_ld(alpha)
+    g = np.ones_like(x) if grad is None else as_ld(grad)
+    grad_x = g * select_branch(x, LD(1), alpha)
     terms = np.where(x > 0, LD(0), g * x)  # NaN x: g * NaN = NaN
     return grad_x, sum_to_shape(np.broadcast_to(terms, x.shape), np.shape(alpha))
 
@@ -181,8 +181,8 @@ def prelu_grad_alpha_scale(x, alpha, grad=None):
 
     The accumulation error of grad_alpha is bounded relative to this.
     """
-    x = _ld(x)
-    g = np.ones_like(x) if grad is None else _ld(grad)
+    x = as_ld(x)
+    g = np.ones_like(x) if grad is None else as_ld(grad)
     with np.errstate(all="ignore"):
         terms = np.abs(np.where(x > 0, LD(0), g * x))
     return sum_to_shape(terms, np.shape(alpha))
@@ -193,7 +193,7 @@ def prelu_grad_alpha_scale(x, alpha, grad=None):
 def _rows(func):
     """Apply ``func`` to x with ``axis`` moved last (rows of length n)."""
     def wrapper(x, *args, axis=-1, **kwargs):
-        moved = [np.moveaxis(_ld(a), axis, -1) for a in (x,) + args]
+        moved = [np.moveaxis(as_ld(a), axis, -1) for a in (x,) + args]
         with np.errstate(all="ignore"):
             result = func(*moved, **kwargs)
         return np.moveaxis(result, -1, axis)
@@ -276,7 +276,7 @@ def _groups(x, pieces, axis):
 
 def maxout(x, pieces, axis=-1):
     """Maximum of consecutive groups of ``pieces``; NaN wins (np.argmax's rule)."""
-    groups = _groups(_ld(x), pieces, axis)
+    groups = _groups(as_ld(x), pieces, axis)
     best = np.argmax(groups, axis=-1)[..., None] if groups.size else np.zeros(
         groups.shape[:-1] + (1,), dtype=np.intp)
     return np.moveaxis(np.take_along_axis(groups, best, -1)[..., 0], -1, axis)
@@ -284,11 +284,11 @@ def maxout(x, pieces, axis=-1):
 
 def maxout_grad(x, pieces, grad=None, axis=-1):
     """grad (ones when None) routed to the first maximum of each group."""
-    groups = _groups(_ld(x), pieces, axis)
+    groups = _groups(as_ld(x), pieces, axis)
     out = np.zeros(groups.shape, dtype=LD)
     if groups.size:
         g = np.ones(groups.shape[:-1], dtype=LD) if grad is None else np.moveaxis(
-            _ld(grad), axis, -1)
+            as_ld(grad), axis, -1)
         np.put_along_axis(out, np.argmax(groups, axis=-1)[..., None], g[..., None], -1)
     xm_shape = np.moveaxis(np.asarray(x), axis, -1).shape
     return np.moveaxis(out.reshape(xm_shape), -1, axis)
@@ -305,7 +305,7 @@ def softmax_cross_entropy_grad(x, target, axis=-1):
     x, target = np.asarray(x), np.asarray(target)
     if target.shape != x.shape:
         target = one_hot(target, x.shape[axis], axis)
-    return softmax(x, axis=axis) - _ld(target)
+    return softmax(x, axis=axis) - as_ld(target)
 
 
 # ---- error measure -------------------------------------------------------------
@@ -318,9 +318,9 @@ def spacing_of(exact, dtype):
     """
     dtype = np.dtype(dtype)
     with np.errstate(all="ignore"):
-        mag = np.abs(_ld(exact).astype(dtype))
+        mag = np.abs(as_ld(exact).astype(dtype))
         top = np.nextafter(np.finfo(dtype).max, dtype.type(0))
-        return _ld(np.spacing(np.minimum(mag, top)))
+        return as_ld(np.spacing(np.minimum(mag, top)))
 
 
 def ulp_error(got, exact, dtype):
@@ -332,7 +332,7 @@ def ulp_error(got, exact, dtype):
     Subnormal results count in subnormal steps (spacing of a subnormal).
     """
     dtype = np.dtype(dtype)
-    got, exact = _ld(got), _ld(exact)
+    got, exact = as_ld(got), as_ld(exact)
     with np.errstate(all="ignore"):
         rounded = exact.astype(dtype)
         err = np.abs(got - exact) / spacing_of(exact, dtype)

@@ -89,10 +89,10 @@ def product_tol(grad, fprime, ulps, dtype):
     where f' is subnormal its absolute error, times a large grad, may be many
     ULP of a normal product, and this bound says exactly how many.
     """
-    grad = R._ld(grad)
+    grad = R.as_ld(grad)
     with np.errstate(all="ignore"):
         return (np.abs(grad) * ulps * spacing_of(fprime, dtype)
-                + 0.5 * spacing_of(grad * R._ld(fprime), dtype))
+                + 0.5 * spacing_of(grad * R.as_ld(fprime), dtype))
 
 
 def assert_within(got, exact, tol, what="", dtype=None):
@@ -101,7 +101,7 @@ def assert_within(got, exact, tol, what="", dtype=None):
 
     Comparison in longdouble; the message shows the worst element.
     """
-    got, exact, tol = R._ld(got), R._ld(exact), R._ld(tol)
+    got, exact, tol = R.as_ld(got), R.as_ld(exact), R.as_ld(tol)
     assert got.shape == exact.shape, f"{what}: shape {got.shape} != {exact.shape}"
     nan_g, nan_e = np.isnan(got), np.isnan(exact)
     with np.errstate(all="ignore"):
@@ -262,7 +262,6 @@ LAYOUTS = [
     Layout("byteswapped", memory_fn=_byteswapped), Layout("unaligned", memory_fn=_unaligned),
     Layout("readonly", memory_fn=_readonly),
 ]
-MEMORY_FNS = {lay.name: lay.memory_fn for lay in LAYOUTS if lay.shape_fn is _same}
 
 
 # ---- cases: one per public function and derivative form ---------------------
@@ -356,7 +355,7 @@ def _derivative_case(name, derivative, label, params, point, prime, bound, make_
 
     def expected(a, cdt):
         fp = prime(a[point], **p(cdt))
-        return fp if not with_grad else R._ld(a["grad"]) * fp
+        return fp if not with_grad else R.as_ld(a["grad"]) * fp
 
     def tol(exact, a, cdt):
         if not with_grad:
@@ -428,10 +427,10 @@ def _vjp_case(name, point):
         return arrays
 
     def y_exact(a):
-        return forward(a["x"]) if point == "x" else R._ld(a["y"])
+        return forward(a["x"]) if point == "x" else R.as_ld(a["y"])
 
     def tol(exact, a, cdt):
-        y, g = y_exact(a), R._ld(a["grad"])
+        y, g = y_exact(a), R.as_ld(a["grad"])
         eps = LD(np.finfo(cdt).eps)
         with np.errstate(all="ignore"):
             tol = (_rows_of(y) + 3) * eps * scale(y, g) + 0.5 * spacing_of(exact, cdt)
@@ -518,7 +517,7 @@ def prelu_alpha(x):
 
 
 def _prelu_alpha_in(a, cdt):
-    return R._ld(np.asarray(a["alpha"]).astype(cdt))
+    return R.as_ld(np.asarray(a["alpha"]).astype(cdt))
 
 
 def _prelu_grad_tol(exact, a, cdt):
@@ -531,7 +530,7 @@ def _prelu_grad_tol(exact, a, cdt):
     eps_c, eps64 = np.finfo(cdt).eps, np.finfo(np.float64).eps
     alpha_tol = (LD(0.5 * eps_c + n * eps64) * scale
                  + ROUND_TO_OUT_ULP * spacing_of(grad_alpha, cdt))
-    return product_tol(g, R._select(R._ld(a["x"]), LD(1), _prelu_alpha_in(a, cdt)),
+    return product_tol(g, R.select_branch(R.as_ld(a["x"]), LD(1), _prelu_alpha_in(a, cdt)),
                        0.0, cdt), alpha_tol
 
 
