@@ -27,6 +27,7 @@ LD = np.longdouble
 
 
 def as_ld(a):
+    """``a`` as a longdouble array (the reference's working precision)."""
     return np.asarray(a, dtype=LD)
 
 

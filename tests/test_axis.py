@@ -190,3 +190,22 @@ def test_cross_entropy_central_differences(build, smooth_rows):
     numeric = _numeric_gradient(lambda v: -np.sum(t * cyact.log_softmax(v)), x)
     np.testing.assert_allclose(cyact.softmax_cross_entropy_grad(x, t), numeric,
                                rtol=1e-6, atol=1e-9)
+
+
+def test_reference_against_mpmath():
+    """The oracle's softmax and log_softmax (2Sum shift, log1p of the rest)
+    against 40-digit mpmath on rows where the textbook forms lose accuracy."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    rows = np.array([[700.0, 1e-10, -30.0], [1.0, -700.0, 0.5], [50.0, 0.0, 1e-300],
+                     [1e3, 1e3 - 1e-9, -1e3], [0.1, 0.2, 0.3]])
+    soft, log_soft = R.softmax(rows), R.log_softmax(rows)
+    for row, s, ls in zip(rows, soft, log_soft):
+        m = [mpmath.mpf(float(v)) for v in row]
+        top = m.index(max(m))
+        rest = mpmath.fsum(mpmath.exp(v - m[top]) for i, v in enumerate(m) if i != top)
+        for v, got_s, got_ls in zip(m, s, ls):
+            want_ls = v - m[top] - mpmath.log1p(rest)  # log(1 + rest) would round to 0
+            want_s = mpmath.exp(want_ls)
+            assert abs(mpmath.mpf(str(got_s)) - want_s) <= want_s * mpmath.mpf("1e-18")
+            assert abs(mpmath.mpf(str(got_ls)) - want_ls) <= abs(want_ls) * mpmath.mpf("1e-18")

@@ -154,3 +154,39 @@ def test_central_differences(build, name, params):
     if R.ELEMENTWISE[name][2] is not None and all(v > 0 for v in params.values()):
         y = forward(SMOOTH_X, **params)
         np.testing.assert_allclose(grad_fn(y=y, **params), numeric, rtol=1e-7, atol=1e-12)
+
+
+# ---- the instruments themselves ----------------------------------------------------
+
+def test_ulp_error_conventions():
+    got = np.array([1.0, np.nan, np.inf, 1.0, np.nan, np.inf, 0.0, np.inf])
+    exact = np.array([1.0 + 2.0**-52, np.nan, np.inf, np.nan, 1.0, -np.inf, 5e-324, 1.7e308])
+    err = R.ulp_error(got, exact, F64)
+    np.testing.assert_array_equal(err[:6], [1.0, 0.0, 0.0, np.inf, np.inf, np.inf])
+    assert err[6] == 1.0  # subnormal results count in subnormal steps
+    assert err[7] == np.inf  # 1.7e308 is finite in float64: inf is wrong
+    # an exact value beyond float64's range: inf is its correct rounding
+    assert R.ulp_error(np.inf, R.as_ld(np.finfo(F64).max) * 2, F64) == 0
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "elu"])
+def test_reference_against_mpmath(name):
+    """The oracle itself, at 40 digits, for the functions, f' from x and f'
+    from y: within a few longdouble ULP (relative 1e-18)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    exact = {
+        "sigmoid": (lambda v: 1 / (1 + mpmath.exp(-v)),
+                    lambda v: mpmath.exp(-v) / (1 + mpmath.exp(-v)) ** 2),
+        "tanh": (mpmath.tanh, lambda v: 1 / mpmath.cosh(v) ** 2),
+        "elu": (lambda v: v if v > 0 else mpmath.expm1(v),
+                lambda v: 1 if v > 0 else mpmath.exp(v)),
+    }[name]
+    fwd, from_x, from_y = R.ELEMENTWISE[name]
+    x = np.concatenate([-np.logspace(-12, 2.5, 40), np.logspace(-12, 2.5, 40)])
+    for ref, true in ((fwd(x), exact[0]), (from_x(x), exact[1])):
+        want = np.array([float(true(mpmath.mpf(float(v)))) for v in x])
+        np.testing.assert_allclose(ref.astype(np.float64), want, rtol=1e-15, atol=0)
+        for v, r in zip(x[::8], ref[::8]):
+            t = true(mpmath.mpf(float(v)))
+            assert abs(mpmath.mpf(str(r)) - t) <= abs(t) * mpmath.mpf("1e-18")

@@ -2,8 +2,9 @@
 table of cases (one per public function and derivative form), and fixtures.
 
 Every test module imports its fixtures from here (``from util import ...``):
-``fp_raise`` (autouse there) runs each test under np.errstate(all='raise'),
-and ``build`` runs a test once per kernel build of cyact._dispatch.
+``fp_raise`` (applied to every test of a module by its ``pytestmark``) runs
+each test under np.errstate(all='raise'), and ``build`` runs a test once per
+kernel build of cyact._dispatch.
 """
 import numpy as np
 import pytest
@@ -71,10 +72,7 @@ def result_dtype(*arrays):
     return dt if dt.kind == "f" else F64
 
 
-def spacing_of(exact, dtype):
-    """np.spacing of the exact values rounded to ``dtype``, in longdouble;
-    values beyond the dtype's range take the spacing of its maximum."""
-    return R.spacing_of(exact, dtype)
+spacing_of = R.spacing_of
 
 
 def ulp_tol(exact, ulps, dtype):
