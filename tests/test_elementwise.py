@@ -190,3 +190,14 @@ def test_reference_against_mpmath(name):
         for v, r in zip(x[::8], ref[::8]):
             t = true(mpmath.mpf(float(v)))
             assert abs(mpmath.mpf(str(r)) - t) <= abs(t) * mpmath.mpf("1e-18")
+
+
+@pytest.mark.parametrize("case", [c for c in ELEMENTWISE_CASES + PARAM_CASES
+                                  if c.id.endswith(",grad]")], ids=repr)
+def test_special_grads(build, case):
+    """grad itself special (+-0, subnormal, huge, +-inf, NaN): the IEEE
+    product grad * f' (inf * 0 = NaN, NaN propagates)."""
+    x = util.sweep(F64, 200)
+    arrays = case.make(x)
+    arrays["grad"] = np.resize(util.special_values(F64), x.shape)
+    util.check_result(case, case.call(arrays, None), arrays, what="special grads")
