@@ -10,6 +10,7 @@ written through NumPy, but a C kernel could write them anyway).
 import numpy as np
 import pytest
 
+import cyact
 import util
 from util import ALL_CASES, F32, F64, LAYOUTS, build, fp_raise  # noqa: F401 (fixtures)
 
@@ -122,3 +123,30 @@ def test_narrowing_out_raises_no_fp_error(build, case, out_dtype):
     out = np.zeros(case.result_shape(arrays), dtype=out_dtype)
     res = case.call(arrays, out)
     util.check_result(case, res, arrays, out_dtype, what="narrowing out")
+
+
+@pytest.fixture
+def restore_threads():
+    yield
+    cyact.set_num_threads(None)
+
+
+BIG_ROWS = (1 << 20) // 6 + 7  # above every threading threshold, not a multiple of 16
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if not c.func.startswith("prelu")],
+                         ids=repr)
+def test_thread_counts_agree(build, restore_threads, case):
+    """Large inputs are cut into one piece per thread: the result is the same
+    bit for bit with 1 or 2 threads (the single-thread result is checked
+    against the reference everywhere else). prelu_grad's per-thread sums are
+    checked in test_prelu."""
+    # Made small, then repeated row-wise: the reference's longdouble y would be slow.
+    arrays = {k: np.resize(v, (BIG_ROWS,) + v.shape[1:])
+              for k, v in case.make(util.layout_values(F32)).items()}
+    results = []
+    for threads in (1, 2):
+        cyact.set_num_threads(threads)
+        results.append(np.asarray(case.result_of(case.call(arrays, None))))
+    for r in results[1:]:
+        assert r.tobytes() == results[0].tobytes()
