@@ -1,0 +1,127 @@
+"""prelu and prelu_grad: every way alpha broadcasts to x, dtype promotion,
+grad_alpha summed to alpha's shape, central differences, the threaded path."""
+import numpy as np
+import pytest
+
+import cyact
+import util
+from util import F32, F64, PRELU_CASES, build, fp_raise  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fp_raise")
+
+FORWARD, GRAD, GRAD_WITH_GRAD = PRELU_CASES
+X_SHAPE = (2, 3, 4, 5)  # NCHW
+
+# alpha shapes that broadcast to X_SHAPE, and what they mean
+ALPHA_SHAPES = {
+    "scalar0d": (),
+    "per_channel": (3, 1, 1),
+    "per_channel_4d": (1, 3, 1, 1),
+    "last_axis": (5,),
+    "two_axes": (4, 5),
+    "non_consecutive": (2, 1, 4, 1),
+    "full": X_SHAPE,
+    "middle": (4, 1),
+}
+
+
+def _data(dtype, alpha_shape, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(X_SHAPE) * 3
+    x.flat[::7] = 0.0
+    x.flat[3] = np.nan
+    alpha = rng.uniform(-1, 2, alpha_shape)
+    grad = rng.standard_normal(X_SHAPE)
+    return x.astype(dtype), np.asarray(alpha).astype(dtype), grad.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("alpha_shape", ALPHA_SHAPES.values(), ids=ALPHA_SHAPES.keys())
+def test_broadcasting(build, alpha_shape, dtype):
+    x, alpha, grad = _data(dtype, alpha_shape)
+    cases = [(FORWARD, {"x": x, "alpha": alpha}), (GRAD, {"x": x, "alpha": alpha}),
+             (GRAD_WITH_GRAD, {"x": x, "alpha": alpha, "grad": grad})]
+    for case, arrays in cases:
+        saved = util.saved_copies(arrays)
+        res = case.call(arrays, None)
+        if case is not FORWARD:
+            assert np.shape(res[1]) == alpha_shape
+            if alpha_shape == ():
+                assert isinstance(res[1], np.generic)
+        util.check_result(case, res, arrays, what=str(alpha_shape))
+        for name, a in arrays.items():
+            util.assert_unchanged(saved[name], a, name)
+
+
+@pytest.mark.parametrize("x_dtype, alpha, expected", [
+    (F32, 0.25, F32), (F32, np.float32(0.25), F32), (F32, np.array([0.25] * 5), F64),
+    (F32, np.array([0.25] * 5, dtype=F32), F32), (F64, np.float32(0.25), F64),
+    (np.dtype(np.float16), 0.25, np.dtype(np.float16)), (np.dtype(np.int32), 0.25, F64),
+    (np.dtype(np.int32), np.array([1, 2, 0, 1, 1], dtype=np.int8), F64)])
+def test_promotion(x_dtype, alpha, expected):
+    """x and alpha promote by NumPy's rules; a Python float stays weak (NEP 50)."""
+    x = np.arange(-5, 5).reshape(2, 5).astype(x_dtype)
+    assert cyact.prelu(x, alpha).dtype == expected
+    grad_x, grad_alpha = cyact.prelu_grad(x=x, alpha=alpha)
+    assert grad_x.dtype == expected and np.asarray(grad_alpha).dtype == expected
+    assert np.shape(grad_alpha) == np.shape(alpha)
+    a = np.asarray(alpha, dtype=np.float64)
+    xd = x.astype(np.float64)
+    np.testing.assert_allclose(cyact.prelu(x, alpha), np.where(xd > 0, xd, a * xd), rtol=1e-3)
+
+
+def test_scalar_inputs():
+    assert isinstance(cyact.prelu(-2.0, 0.5), np.float64) and cyact.prelu(-2.0, 0.5) == -1.0
+    gx, ga = cyact.prelu_grad(x=-2.0, alpha=0.5, grad=3.0)
+    assert isinstance(gx, np.float64) and gx == 1.5
+    assert isinstance(ga, np.float64) and ga == -6.0
+
+
+def test_nan_and_zero(build):
+    """x = 0 takes the alpha branch; NaN x gives NaN in grad_x and grad_alpha."""
+    x = np.array([0.0, -0.0, 2.0, np.nan])
+    gx, ga = cyact.prelu_grad(x=x, alpha=np.array([0.3, 0.3, 0.3, 0.3]), grad=np.full(4, 2.0))
+    np.testing.assert_array_equal(gx, [0.6, 0.6, 2.0, np.nan])
+    np.testing.assert_array_equal(ga, [0.0, 0.0, 0.0, np.nan])
+    gx, ga = cyact.prelu_grad(x=x, alpha=0.3)
+    assert np.isnan(ga)
+
+
+@pytest.mark.parametrize("alpha_shape", ALPHA_SHAPES.values(), ids=ALPHA_SHAPES.keys())
+def test_central_differences(build, alpha_shape):
+    """grad_x and grad_alpha are the slopes of sum(grad * prelu(x, alpha))."""
+    x, alpha, grad = _data(F64, alpha_shape, seed=1)
+    x[np.abs(x) < 1e-3] = 0.5  # away from the kink
+    x.flat[3] = 1.0
+    h = 1e-6
+
+    def loss(xv, av):
+        return np.sum(grad * cyact.prelu(xv, av))
+
+    gx, ga = cyact.prelu_grad(x=x, alpha=alpha, grad=grad)
+    num_x = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        num_x[i] = (loss(xp, alpha) - loss(xm, alpha)) / (xp[i] - xm[i])
+    np.testing.assert_allclose(gx, num_x, rtol=1e-6, atol=1e-8)
+    num_a = np.empty_like(alpha)
+    for i in np.ndindex(alpha.shape):
+        ap, am = alpha.copy(), alpha.copy()
+        ap[i] += h
+        am[i] -= h
+        num_a[i] = (loss(x, ap) - loss(x, am)) / (ap[i] - am[i])
+    np.testing.assert_allclose(ga, num_a, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_threaded_accumulation(build, dtype):
+    """Large NCHW input, above the kernels' threading threshold: per-thread
+    partial sums of grad_alpha add up to the reference's."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((32, 3, 128, 128)).astype(dtype)
+    alpha = np.array([0.1, -0.2, 0.3], dtype=dtype).reshape(3, 1, 1)
+    grad = rng.standard_normal(x.shape).astype(dtype)
+    arrays = {"x": x, "alpha": alpha, "grad": grad}
+    util.check_result(GRAD_WITH_GRAD, GRAD_WITH_GRAD.call(arrays, None), arrays)
