@@ -36,10 +36,16 @@ if IS_X86_64:
     VARIANTS["avx512"] = ["-mavx512f", "-mavx512cd", "-mavx512vl", "-mavx512dq",
                           "-mavx512bw", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
 
-COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fopenmp"]
+COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fno-inline-functions-called-once", "-fopenmp"]
 # Extra flags for a sanitizer or debug build, e.g. CYACT_EXTRA_CFLAGS="-fsanitize=address".
 EXTRA_FLAGS = os.environ.get("CYACT_EXTRA_CFLAGS", "").split()
-MACROS = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+MACROS = [
+    ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
+    # Cython's inline functions (the point math of _points.pxd) inlined for
+    # sure: a module with many loops exhausts GCC's inlining budget, and a
+    # call left in a loop stops its vectorization.
+    ("CYTHON_INLINE", "__inline__ __attribute__((always_inline))"),
+]
 
 
 def render_kernels():

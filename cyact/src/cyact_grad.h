@@ -11,26 +11,12 @@
 #ifndef CYACT_GRAD_H
 #define CYACT_GRAD_H
 
-/* Forced inlining: these functions are large, and in a module with many
- * loops GCC's inlining budget runs out, leaving a call inside a loop that
- * then is not vectorized (seen: sigmoid float64 at 11 ns instead of 3). */
-#ifndef CY_INLINE
-#if defined(__GNUC__) || defined(__clang__)
-#define CY_INLINE static inline __attribute__((always_inline))
-#else
-#define CY_INLINE static inline
-#endif
-#endif
-
-#if defined(__FMA__) || defined(__aarch64__)
-#define CY_HAVE_FMA 1
-#else
-#define CY_HAVE_FMA 0
-#endif
+/* CY_INLINE and CY__HAS_FMA (a hardware FMA in this build) come from there. */
+#include "cyact_math.h"
 
 CY_INLINE double cy_sigmoid_grad_from_y(double y)
 {
-#if CY_HAVE_FMA
+#if CY__HAS_FMA
     return __builtin_fma(-y, y, y);
 #else
     return y <= 0.5 ? y - y * y : y * (1.0 - y);
@@ -45,7 +31,7 @@ CY_INLINE float cy_sigmoid_grad_from_yf(float y)
 
 CY_INLINE double cy_tanh_grad_from_y(double y)
 {
-#if CY_HAVE_FMA
+#if CY__HAS_FMA
     return __builtin_fma(-y, y, 1.0);
 #else
     double a = y < 0 ? -y : y;

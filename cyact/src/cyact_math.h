@@ -1,6 +1,6 @@
 /*
  * cyact_math.h -- branch-free, auto-vectorizable elementary/activation
- * functions for cyact (C99, CY_INLINE only, no libm calls, no global
+ * functions for cyact (C99, static inline only, no libm calls, no global
  * state, no intrinsics).  Written for GCC -O3 -fno-trapping-math, with or
  * without -mavx2 -mfma.  Never requires -ffast-math (and must not be built
  * with -ffinite-math-only / -fassociative-math: the error-compensation

@@ -1,0 +1,100 @@
+"""Threads, kernel builds and show_config."""
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import cyact
+from cyact import _dispatch
+
+
+@pytest.fixture
+def restore_threads():
+    yield
+    cyact.set_num_threads(None)
+
+
+def test_show_config_names_build_threads_and_flags():
+    buf = io.StringIO()
+    cyact.show_config(file=buf)
+    text = buf.getvalue()
+    assert f"kernel build:   {_dispatch.name}" in text
+    assert f"threads:        {cyact.get_num_threads()}" in text
+    assert "-O3" in text and "fast-math" not in text
+
+
+def test_set_num_threads(restore_threads):
+    cyact.set_num_threads(1)
+    assert cyact.get_num_threads() == 1
+    cyact.set_num_threads(3)
+    assert cyact.get_num_threads() == 3
+    cyact.set_num_threads(None)
+    assert cyact.get_num_threads() >= 1
+
+
+@pytest.mark.parametrize("bad, exc", [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_set_num_threads_rejects(bad, exc):
+    with pytest.raises(exc, match="cyact.set_num_threads"):
+        cyact.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "elu"])
+def test_results_do_not_depend_on_threads(name, threads, restore_threads):
+    x = np.random.default_rng(0).uniform(-5, 5, 3_000_000)
+    cyact.set_num_threads(1)
+    one = getattr(cyact, name)(x)
+    cyact.set_num_threads(threads)
+    np.testing.assert_array_equal(getattr(cyact, name)(x), one)
+
+
+def test_softmax_does_not_depend_on_threads(restore_threads):
+    x = np.random.default_rng(1).normal(0, 10, (3000, 300))
+    cyact.set_num_threads(1)
+    one = cyact.softmax(x), cyact.log_softmax(x)
+    cyact.set_num_threads(2)
+    np.testing.assert_array_equal(cyact.softmax(x), one[0])
+    np.testing.assert_array_equal(cyact.log_softmax(x), one[1])
+
+
+def test_threadpoolctl_limits_cyact(restore_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    cyact.set_num_threads(None)
+    with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+        assert cyact.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("build", sorted(_dispatch.BUILDS))
+def test_builds_agree(build):
+    """Every kernel build gives results within 1 ULP of the default one."""
+    x = np.random.default_rng(2).uniform(-30, 30, 100_000)
+    default = {f: getattr(cyact, f)(x) for f in ("sigmoid", "tanh", "elu")}
+    _dispatch.use(build)
+    try:
+        for f, ref in default.items():
+            got = getattr(cyact, f)(x)
+            assert np.all(np.abs(got - ref) <= np.spacing(np.abs(ref))), f
+    finally:
+        _dispatch.use(_dispatch._initial())
+
+
+def _import_with(env_value):
+    env = dict(os.environ, CYACT_KERNELS=env_value)
+    code = "import cyact, cyact._dispatch as d; print(d.name)"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_environment_forces_baseline():
+    run = _import_with("baseline")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "baseline"
+
+
+def test_environment_rejects_unknown_build():
+    run = _import_with("sse9")
+    assert run.returncode != 0
+    assert "CYACT_KERNELS='sse9'" in run.stderr
