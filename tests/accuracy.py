@@ -14,12 +14,20 @@ infinity on one side only is an infinite error, except an infinity that is
 the correct rounding of an overflowing exact value). The sign of a zero is
 not measured (mpmath has no -0; test_elementwise checks the signs).
 
-The reductions (softmax_grad and log_softmax_grad, the vector-Jacobian
-products, and prelu_grad's grad_alpha) cancel: ``grad - sum(grad * y)`` can be
-0 where its terms are not, and no float algorithm keeps a relative accuracy
-there. Their error is in ULP of the size of the terms they cancel (``scale``:
-reference.softmax_vjp_scale, log_softmax_vjp_scale, prelu_grad_alpha_scale),
-which is the ULP of the result wherever there is no cancellation.
+Two kinds of measure have another unit (``Measure.scale``, ``unit``):
+
+- CANCELLED_UNIT: the reductions (softmax_grad and log_softmax_grad, the
+  vector-Jacobian products, and prelu_grad's grad_alpha) cancel: ``grad -
+  sum(grad * y)`` can be 0 where its terms are not, and no float algorithm
+  keeps a relative accuracy there. Their error is in ULP of the size of the
+  terms they cancel (reference.softmax_vjp_scale, log_softmax_vjp_scale,
+  prelu_grad_alpha_scale), the result's ULP wherever nothing cancels.
+- PRODUCT_UNIT: grad * f' where f' is computed (sigmoid, tanh, elu): in ULP
+  of the product, except where f' is subnormal (subnormal_floor).
+
+Both are compared against the exact value (grad * f' with the exact f', the
+VJP at the exact y), and Result.plain_max keeps the error in the result's
+own ULP for the report.
 
 Exact values
 ------------
@@ -40,13 +48,13 @@ util.special_values (+-0, the smallest and largest subnormal, the smallest
 normal, +-1e-8, +-1, +-20, +-100, +-1e4, max/2, max, +-inf, NaN); magnitudes
 log-uniform over every exponent of the dtype, both signs; a uniform band over
 [-30, 30]; and narrow bands (with the first few neighbours in ULP steps)
-around the points where the functions or the kernels change regime (CUTOFFS).
+around the points where the functions or the kernels change regime (cutoffs).
 The y of a derivative from y is the exact forward at the sweep's x, rounded to
 the dtype: every y a forward pass can give. grad is of random sign and
 magnitude in [1/8, 8). Softmax rows: lengths ROW_LENGTHS, in several spreads
 (nearly equal, unit, wide, differences of hundreds, a constant offset of 1e4,
 magnitudes over every exponent), rows [0, d] sweeping d, and rows mixing the
-special values.
+special values. y outside a forward's range (sigmoid_grad(y=2)) is not swept.
 
 Everything exact is computed once per Sweep and kept (``sweep()`` caches one
 Sweep per dtype and size), so that every kernel build is measured against
@@ -68,7 +76,7 @@ LD = np.longdouble
 F32, F64 = util.F32, util.F64
 DTYPES = (F32, F64)
 
-# Default sizes: the test's (about 2 minutes of mpmath for both dtypes; the
+# Default sizes: the tests' (about 45 s of mpmath for both dtypes here; the
 # script passes larger ones).
 POINTS = 200_000
 ROWS = 1  # multiplies the number of softmax rows of every kind
@@ -648,19 +656,26 @@ def _product_bound(fprime_bound):
     return {dt: 2 * b + 0.5 for dt, b in fprime_bound.items()}
 
 
-GRAD_X_PRODUCT = _product_bound(GRAD_X_BOUND)       # 4.5; measured at most 2.82
-GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.82
-# softmax_grad and log_softmax_grad, in ULP of the terms they cancel: from y a
-# row sum (float64: its rounding errors grow about like sqrt(n)) and two or
-# three roundings; from x the forward's own error on top. Measured at most
-# 5.23 (softmax_grad(x=) float64, rows of 1000).
-VJP_BOUND = {F32: 8.0, F64: 8.0}
-# prelu_grad's grad_alpha, a sum of n = ALPHA_ROW terms grad * x: float32
-# terms summed in float64 are exact but for their own rounding (1/2 ULP each,
-# of the scale at most) and the final one; float64 terms are summed plainly
-# in float64, whose error grows like sqrt(n) (worst case (n - 1) eps):
-# measured 16.4 ULP for n = 1000.
-GRAD_ALPHA_BOUND = {F32: 1.0, F64: 32.0}
+GRAD_X_PRODUCT = _product_bound(GRAD_X_BOUND)       # 4.5; measured at most 2.8
+GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.9
+# Reductions, in ULP of the terms they cancel. A float64 row sum (softmax_grad's
+# sum(grad * y), prelu_grad's grad_alpha) is a plain one: its error grows like
+# sqrt(n) ULP of the sum of |terms| (worst case n): 32 for rows up to 1000.
+# float32 terms are summed in float64, which adds next to nothing.
+# softmax_grad and log_softmax_grad from y: the row sum, and in float32 at
+# most an exp(y) (1 ULP) and two roundings. From x, cyact's forward y enters
+# too: SOFTMAX_ULP on y moves the VJP y (g - s) by at most
+# 4 ULP * (|g| + |s|) + |y| * 4 ULP * sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
+# Measured at most 9.98 (from y) and 12.2 (from x), softmax_grad float64 rows
+# of 1000 (scripts/accuracy_table.py's sweep); at most 2.99 in float32.
+SUM_F64 = 32.0
+VJP_Y_BOUND = {F32: 2.0, F64: SUM_F64}
+VJP_X_BOUND = {F32: 2 * 2 * util.SOFTMAX_ULP[F32], F64: 2 * 2 * util.SOFTMAX_ULP[F64] + SUM_F64}
+# prelu_grad's grad_alpha over rows of ALPHA_ROW terms grad * x: in float32
+# the terms are rounded (at most 1/2 ULP each: 1 ULP of the sum of |terms|)
+# and the float64 sum once (1/2); measured 0.7. float64: the plain sum,
+# measured 17.3.
+GRAD_ALPHA_BOUND = {F32: 1.5, F64: SUM_F64}
 
 
 def elementwise_measures(name, forward_exact, prime_x, prime_y, bounds, computed=True,
@@ -851,7 +866,8 @@ def _row_measures():
                 pts = s.rows if point == "x" else y_rows(s, k)
                 return [{point: pts[n], "grad": s.row_grad[n]} for n in s.rows]
             measures.append(Measure(
-                _label(name + "_grad", point, grad=True), VJP_BOUND, blocks,
+                _label(name + "_grad", point, grad=True),
+                VJP_X_BOUND if point == "x" else VJP_Y_BOUND, blocks,
                 lambda b, f=grad_func: f(**b, axis=-1),
                 lambda s, name=name, point=point: vjp_exact(s, name, point),
                 scale=lambda s, name=name, point=point: vjp_scale(s, name, point),
