@@ -493,7 +493,7 @@ class Result:
         self.worst = int(np.argmax(err))  # never NaN: ulp_error gives 0 or inf there
         self.max = float(err[self.worst])
         self.mean = float(np.mean(err))
-        self.plain_max = float(np.max(plain))
+        self.plain_max = np.max(plain)  # longdouble: may pass float64's max
         self.bound = measure.bound[sweep.dtype]
 
     def worst_input(self, max_row=8):
