@@ -34,7 +34,7 @@ def _num(v):
     v = np.longdouble(v)
     if np.isinf(v) or v < 1000:
         return f"{float(v):.3g}"
-    return np.format_float_scientific(v, precision=1, trim="-")
+    return np.format_float_scientific(v, precision=1, trim="k")
 
 
 def measure_all(points, rows, builds, active):
