@@ -66,12 +66,14 @@ def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
                            why="(alpha may be zero or negative)")
     plan, a_flat, outer, inner, ashape, rdtype = _prepare("prelu_grad", x, alpha, grad, out)
     k = _wrap.kernels()
-    acc = np.zeros((k.get_num_threads(), a_flat.size), dtype=np.float64)
+    # Per thread: the sums of grad * min(x, 0) per alpha element, then their
+    # compensations (rounding errors), added last.
+    acc = np.zeros((k.get_num_threads(), 2 * a_flat.size), dtype=np.float64)
     if plan.work.size:
         k.prelu(plan.inputs[0], a_flat, plan.inputs[1], plan.work, acc, outer, inner)
     grad_x = plan.finish()
     with np.errstate(all="ignore"):  # sums may overflow to inf, correctly
-        total = acc.sum(axis=0)
+        total = acc[:, :a_flat.size].sum(axis=0) + acc[:, a_flat.size:].sum(axis=0)
         if total.size != int(np.prod(ashape)):  # alpha was materialized at x's shape
             total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
         grad_alpha = total.reshape(ashape).astype(rdtype)

@@ -20,6 +20,7 @@
 #define CY_LANES 8
 
 typedef double cy__vd __attribute__((vector_size(CY_LANES * sizeof(double))));
+typedef long long cy__vdm __attribute__((vector_size(CY_LANES * sizeof(double))));
 
 /* Lanes where mask is all ones take a, the others b (mask from a vector
  * comparison: -1 or 0 per lane). */
@@ -107,7 +108,60 @@ static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
     return total + comp;                                                        \
 }
 
+/* *sum + *comp += the sum over i of g[i] * min(x[i], 0) (g = 1 when has_g is
+ * 0), NaN where x holds a NaN: PReLU's alpha-gradient over one block.
+ * Compensated like cy_row_sum, the rounding errors going to *comp, so that
+ * adding block after block stays exact to about 1 ULP (a plain float64 sum
+ * over rows of 1000 was off by 17 ULP, and its serial dependence through
+ * memory cost 5.6 ns per element). has_g is a constant at each call, so the
+ * two variants are compiled apart. */
+#define CY_NEG_DOT_DEFINE(T, SUFFIX)                                            \
+static inline __attribute__((always_inline)) void                              \
+cy__neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n, double *sum,         \
+                    double *comp, int has_g)                                    \
+{                                                                               \
+    const cy__vd zero = {0};                                                    \
+    /* two accumulators: the 2Sum's latency, not the memory, bounded one */    \
+    cy__vd s[2] = {{0}}, c[2] = {{0}}, w;                                       \
+    cy__v##SUFFIX v;                                                            \
+    Py_ssize_t i = 0;                                                           \
+    int j, k;                                                                   \
+    for (; i + 2 * CY_LANES <= n; i += 2 * CY_LANES)                            \
+        for (k = 0; k < 2; k++) {                                               \
+            memcpy(&v, x + i + k * CY_LANES, sizeof v);                         \
+            cy__vd xd = __builtin_convertvector(v, cy__vd);                     \
+            w = xd;                                                             \
+            if (has_g) {                                                        \
+                memcpy(&v, g + i + k * CY_LANES, sizeof v);                     \
+                w = xd * __builtin_convertvector(v, cy__vd);                    \
+            }                                                                   \
+            w = CY__SELECT(cy__vd, cy__vdm, xd > 0, zero, w);                   \
+            if (sizeof(T) == sizeof(float))                                     \
+                s[k] += w; /* exact products; error <= n 2^-53, far below float's 2^-24 */ \
+            else                                                                \
+                cy__two_sum(&s[k], &w, &c[k]);                                  \
+        }                                                                       \
+    for (k = 0; k < 2; k++)                                                     \
+        for (j = 0; j < CY_LANES; j++)                                          \
+            *comp += cy__two_sum1(sum, s[k][j]) + c[k][j];                      \
+    for (; i < n; i++) {                                                        \
+        double t = x[i] > 0 ? 0.0 : (double)x[i] * (has_g ? (double)g[i] : 1.0); \
+        *comp += cy__two_sum1(sum, t);                                          \
+    }                                                                           \
+}                                                                               \
+                                                                                \
+static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
+                                      double *sum, double *comp)                \
+{                                                                               \
+    if (g)                                                                      \
+        cy__neg_dot##SUFFIX(x, g, n, sum, comp, 1);                             \
+    else                                                                        \
+        cy__neg_dot##SUFFIX(x, x, n, sum, comp, 0);                             \
+}
+
 CY_ROWS_DEFINE(float, int, f)
 CY_ROWS_DEFINE(double, long long, d)
+CY_NEG_DOT_DEFINE(float, f)
+CY_NEG_DOT_DEFINE(double, d)
 
 #endif
