@@ -108,17 +108,21 @@ static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
     return total + comp;                                                        \
 }
 
-/* *sum + *comp += the sum over i of g[i] * min(x[i], 0) (g = 1 when has_g is
- * 0), NaN where x holds a NaN: PReLU's alpha-gradient over one block.
- * Compensated like cy_row_sum, the rounding errors going to *comp, so that
- * adding block after block stays exact to about 1 ULP (a plain float64 sum
- * over rows of 1000 was off by 17 ULP, and its serial dependence through
- * memory cost 5.6 ns per element). has_g is a constant at each call, so the
- * two variants are compiled apart. */
-#define CY_NEG_DOT_DEFINE(T, SUFFIX)                                            \
+/* *sum + *comp += the sum over i of x[i] * g[i] (g = 1 when has_g is 0),
+ * with only the terms where x[i] <= 0 or is NaN when neg_only is 1.
+ * neg_only: PReLU's alpha-gradient over one block, sum of g * min(x, 0);
+ * otherwise softmax's VJP row sum, sum of g * y.
+ * float: the products are exact in double and a plain double sum errs by at
+ * most n 2^-53, far below float's 2^-24. double: compensated like
+ * cy_row_sum, the rounding errors going to *comp, so that adding block after
+ * block stays exact to about 1 ULP of the sum of |terms| (a plain float64
+ * sum over rows of 1000 was off by 17 ULP, and a serial sum through memory
+ * cost 5.6 ns per element). has_g and neg_only are constants at each call,
+ * so the variants are compiled apart. */
+#define CY_DOT_DEFINE(T, SUFFIX)                                                \
 static inline __attribute__((always_inline)) void                              \
-cy__neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n, double *sum,         \
-                    double *comp, int has_g)                                    \
+cy__dot##SUFFIX(const T *x, const T *g, Py_ssize_t n, double *sum,             \
+                double *comp, int has_g, int neg_only)                          \
 {                                                                               \
     const cy__vd zero = {0};                                                    \
     /* two accumulators: the 2Sum's latency, not the memory, bounded one */    \
@@ -135,33 +139,53 @@ cy__neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n, double *sum,         \
                 memcpy(&v, g + i + k * CY_LANES, sizeof v);                     \
                 w = xd * __builtin_convertvector(v, cy__vd);                    \
             }                                                                   \
-            w = CY__SELECT(cy__vd, cy__vdm, xd > 0, zero, w);                   \
+            if (neg_only)                                                       \
+                w = CY__SELECT(cy__vd, cy__vdm, xd > 0, zero, w);               \
             if (sizeof(T) == sizeof(float))                                     \
-                s[k] += w; /* exact products; error <= n 2^-53, far below float's 2^-24 */ \
+                s[k] += w;                                                      \
             else                                                                \
                 cy__two_sum(&s[k], &w, &c[k]);                                  \
         }                                                                       \
-    for (k = 0; k < 2; k++)                                                     \
+    /* The lanes are combined in registers and reach *sum once: blocks are  \
+     * often short (prelu over 100 positions), and a chain of scalar 2Sums   \
+     * through *sum per lane cost more than the loop. */                     \
+    double block = 0, block_err = 0;                                            \
+    if (sizeof(T) == sizeof(float)) {                                           \
+        s[0] += s[1];                                                           \
         for (j = 0; j < CY_LANES; j++)                                          \
-            *comp += cy__two_sum1(sum, s[k][j]) + c[k][j];                      \
-    for (; i < n; i++) {                                                        \
-        double t = x[i] > 0 ? 0.0 : (double)x[i] * (has_g ? (double)g[i] : 1.0); \
-        *comp += cy__two_sum1(sum, t);                                          \
+            block += s[0][j];                                                   \
+    } else {                                                                    \
+        cy__two_sum(&s[0], &s[1], &c[0]);                                       \
+        c[0] += c[1];                                                           \
+        for (j = 0; j < CY_LANES; j++)                                          \
+            block_err += cy__two_sum1(&block, s[0][j]) + c[0][j];               \
     }                                                                           \
+    for (; i < n; i++) {                                                        \
+        double t = (double)x[i] * (has_g ? (double)g[i] : 1.0);                 \
+        block_err += cy__two_sum1(&block, neg_only && x[i] > 0 ? 0.0 : t);      \
+    }                                                                           \
+    *comp += cy__two_sum1(sum, block) + block_err;                              \
 }                                                                               \
                                                                                 \
 static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
                                       double *sum, double *comp)                \
 {                                                                               \
     if (g)                                                                      \
-        cy__neg_dot##SUFFIX(x, g, n, sum, comp, 1);                             \
+        cy__dot##SUFFIX(x, g, n, sum, comp, 1, 1);                              \
     else                                                                        \
-        cy__neg_dot##SUFFIX(x, x, n, sum, comp, 0);                             \
+        cy__dot##SUFFIX(x, x, n, sum, comp, 0, 1);                              \
+}                                                                               \
+                                                                                \
+static inline double cy_row_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n)  \
+{                                                                               \
+    double sum = 0, comp = 0;                                                   \
+    cy__dot##SUFFIX(x, g, n, &sum, &comp, 1, 0);                                \
+    return sum + comp;                                                          \
 }
 
 CY_ROWS_DEFINE(float, int, f)
 CY_ROWS_DEFINE(double, long long, d)
-CY_NEG_DOT_DEFINE(float, f)
-CY_NEG_DOT_DEFINE(double, d)
+CY_DOT_DEFINE(float, f)
+CY_DOT_DEFINE(double, d)
 
 #endif
