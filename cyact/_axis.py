@@ -74,7 +74,7 @@ def _groups(fname, xa, pieces, axis):
     n = xa.shape[ax]
     if n % pieces:
         raise ValueError(f"cyact.{fname}: the length {n} of axis {ax} of 'x' is not a "
-                         f"multiple of pieces={pieces}")
+                         f"multiple of pieces={_wrap.shown(pieces)}")
     return ax, pieces, xa.shape[:ax] + (n // pieces,) + xa.shape[ax + 1:]
 
 

@@ -46,7 +46,8 @@ def _prepare(fname, x, alpha, grad, out):
         _wrap.check_out(fname, out, xa.shape, rdtype)
     outer, mid, inner, materialize = _blocks(xa.shape, aa.shape)
     a_full = np.broadcast_to(aa, xa.shape) if materialize else aa
-    a_flat = np.ascontiguousarray(a_full, dtype=cdtype).reshape(-1)
+    # Aligned too: the kernel reads alpha through a typed pointer.
+    a_flat = np.require(a_full, cdtype, ["C", "A"]).reshape(-1)
     if out is not None and np.may_share_memory(a_flat, out):
         a_flat = a_flat.copy()
     plan = _wrap.Plan([xa, ga], out, xa.shape, rdtype, cdtype)

@@ -65,12 +65,25 @@ def result_dtypes(*objs):
     return dt, _F32
 
 
+def shown(value, width=40):
+    """``repr(value)`` cut to ``width`` characters, for error messages (10**400 has 401 digits)."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def real_scalar(fname, argname, value):
     """A Python float from a real scalar parameter (negative_slope, alpha)."""
-    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
-        return float(value)
+    real = (isinstance(value, (float, int, np.floating, np.integer))
+            or isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
+    if real and not isinstance(value, (bool, np.bool_)):
+        try:
+            return float(value)
+        except OverflowError:
+            # A Python int beyond float64's range (10**400): NumPy would say
+            # the same of np.float64(10**400).
+            raise ValueError(
+                f"cyact.{fname}: argument {argname!r} = {shown(value)} is out of float64's range; "
+                f"pass a finite real number") from None
     raise TypeError(
         f"cyact.{fname}: argument {argname!r} must be a real number, "
         f"got {type(value).__name__}")
@@ -86,7 +99,7 @@ def positive_int(fname, argname, value):
         raise TypeError(f"cyact.{fname}: argument {argname!r} must be an integer, "
                         f"got {type(value).__name__}") from None
     if value < 1:
-        raise ValueError(f"cyact.{fname}: argument {argname!r} must be at least 1, got {value}")
+        raise ValueError(f"cyact.{fname}: argument {argname!r} must be at least 1, got {shown(value)}")
     return value
 
 
@@ -99,8 +112,12 @@ def axis_index(fname, axis, ndim):
                         f"got {type(axis).__name__}") from None
     try:
         return normalize_axis_index(axis, ndim)
-    except np.exceptions.AxisError:
-        raise np.exceptions.AxisError(axis, ndim, f"cyact.{fname}: argument 'axis'") from None
+    except (np.exceptions.AxisError, OverflowError):  # OverflowError: beyond a C long
+        accepted = (f"pass an integer in [{-ndim}, {ndim - 1}]" if ndim
+                    else "'x' is 0-dimensional and has no axis; pass an array of at least 1 dimension")
+        raise np.exceptions.AxisError(
+            f"cyact.{fname}: argument 'axis' = {shown(axis)} is out of bounds for an array "
+            f"of dimension {ndim}; {accepted}") from None
 
 
 def same_shape(fname, name_a, a, name_b, b):
