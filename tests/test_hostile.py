@@ -265,8 +265,8 @@ def _valid_out_cases(case):
 
 # ---- hostile objects (an error is expected) -------------------------------------
 
-class _Evil:
-    """An object NumPy cannot make an array of (it is not a sequence)."""
+class _LenOnly:
+    """Has a length but no items: NumPy makes a 0-d object array of it."""
 
     def __len__(self):
         return 3
@@ -290,7 +290,7 @@ HOSTILE_ARRAYS = {
     "dict": (lambda shape: {"a": 1}, TypeError, ("expected",)),
     "set": (lambda shape: {1.0, 2.0}, TypeError, ("expected",)),
     "object": (lambda shape: object(), TypeError, ("expected",)),
-    "len_only": (lambda shape: _Evil(), TypeError, ("expected",)),
+    "len_only": (lambda shape: _LenOnly(), TypeError, ("expected",)),
     "complex": (lambda shape: 1j, TypeError, ("expected",)),
     "huge_int": (lambda shape: BIG, TypeError, ("expected",)),
     "huge_int_in_list": (lambda shape: _huge_first(shape), TypeError, ("expected",)),
@@ -313,8 +313,8 @@ def _hostile_array_cases(case):
                 given = dict(case.make(util.layout_values(F64)))
                 given[key] = obj(shape)
                 return case.call(given, None)
-            out.append(_error(f"{case.id}:{key}={hname}", case.func, call, exc, f"'{key}'"))
-            out[-1].needles += needles
+            out.append(_error(f"{case.id}:{key}={hname}", case.func, call, exc, f"'{key}'",
+                              *needles))
     return out
 
 
@@ -703,15 +703,32 @@ def _group_failures(group):
 
 # ---- the tests -------------------------------------------------------------------
 
-# Bugs of the package not fixed yet, each marked where it shows (see the report).
-KNOWN_BUGS = {}
+# Bugs of the package not fixed yet: (case ids ending so, reason).
+KNOWN_BUGS = [
+    ((":out=rows_overlapping", ":out=elements_overlapping"),
+     "an out whose elements share memory through non-zero strides is accepted (only zero "
+     "strides are refused), and the result is garbage"),
+    ((":out=matrix",),
+     "an np.matrix out reaches the kernel 2-D: bare Cython ValueError 'Buffer has wrong "
+     "number of dimensions'"),
+    ((":axis=True", "set_num_threads:n=True"),
+     "a bool is taken as the integer 1 (NumPy refuses a bool axis; cyact a bool pieces)"),
+    (("prelu[x,alpha]:x=40_dims", "prelu_grad[x,alpha]:x=40_dims",
+      "prelu_grad[x,alpha,grad]:x=40_dims"),
+     "prelu's np.broadcast_shapes takes 32 dimensions at most: bare RuntimeError"),
+    (("set_num_threads:n=huge_int", "set_num_threads:n=2**31", "set_num_threads:n=2**63"),
+     "bare OverflowError from the conversion to a C int"),
+    (("_then_sigmoid",),
+     "a thread count beyond what the system can create is accepted; the next threaded "
+     "kernel segfaults (100000) or libgomp aborts (2**31 - 1)"),
+]
 
 
 def _params():
     out = []
     for case_id, (group, _) in BY_ID.items():
         marks = [pytest.mark.xfail(strict=True, reason=reason)
-                 for pattern, reason in KNOWN_BUGS.items() if pattern(case_id)]
+                 for suffixes, reason in KNOWN_BUGS if case_id.endswith(suffixes)]
         out.append(pytest.param(case_id, id=case_id, marks=marks))
     return out
 
