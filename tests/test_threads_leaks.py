@@ -223,6 +223,10 @@ def _child_env():
 N_CALLS = 100_000
 RSS_BOUND = 8 << 20  # bytes; a leak of one small array per call is ~15 MiB
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# Under AddressSanitizer (scripts/sanitize.sh) freed memory waits in a
+# quarantine of up to 256 MiB, so RSS grows by design: there only the
+# reference counts are checked, and ASan itself watches the memory.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def _rss():
@@ -287,7 +291,8 @@ def test_no_leak(fname, restore_threads):
         calls[i % k]()
     gc.collect()
     grown = _rss() - before
-    assert grown < RSS_BOUND, f"{fname}: RSS grew by {grown / 2**20:.1f} MiB over {N_CALLS} calls"
+    assert UNDER_ASAN or grown < RSS_BOUND, (
+        f"{fname}: RSS grew by {grown / 2**20:.1f} MiB over {N_CALLS} calls")
     after = [sys.getrefcount(a) for a in held]
     changed = [(i, r, a) for i, (r, a) in enumerate(zip(refs, after)) if r != a]
     assert not changed, f"{fname}: reference counts changed (index, before, after): {changed}"
