@@ -665,9 +665,7 @@ def _run_children(group):
     builds = sorted(_dispatch.BUILDS)
     cases = GROUPS[group]
     failures = {c.id: [] for c in cases}
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(cyact.__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    env = util.child_env()
     start = (0, 0)
     while start < (len(builds), 0):
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), group, *map(str, start)],

@@ -22,15 +22,9 @@ import pytest
 
 import cyact
 import util
-from util import ALL_CASES, F32, F64, build  # noqa: F401 (fixture)
+from util import ALL_CASES, F32, F64, build, restore_threads  # noqa: F401 (fixtures)
 
 CASES = {c.id: c for c in ALL_CASES}
-
-
-@pytest.fixture
-def restore_threads():
-    yield
-    cyact.set_num_threads(None)
 
 
 def _point(arrays):
@@ -205,17 +199,9 @@ def test_set_num_threads_during_a_call():
         print("; ".join(problems) or "ok")
     """)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, env=_child_env())
+                         timeout=300, env=util.child_env())
     assert run.returncode == 0 and run.stdout.strip() == "ok", (
         f"exit status {run.returncode}: {run.stdout.strip()} {run.stderr[-2000:]}")
-
-
-def _child_env():
-    """The environment of a child that imports the same cyact as this process."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(cyact.__file__)))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    return env
 
 
 # ---- leaks --------------------------------------------------------------------------
