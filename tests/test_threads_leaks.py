@@ -141,10 +141,6 @@ def test_python_threads_with_openmp_teams(restore_threads):
     _run_threads(_shared_inputs(BIG_ROWS, F32), iterations=2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: the wrappers size per-thread buffers from get_num_threads() and the kernels "
-    "read the thread count again; a set_num_threads() in between makes the kernel write "
-    "past them (heap corruption) and drop a thread's share of prelu_grad's grad_alpha"))
 def test_set_num_threads_during_a_call():
     """Another Python thread may call set_num_threads between the moment a
     wrapper sizes its per-thread buffers (prelu_grad's sums, softmax's
