@@ -10,7 +10,7 @@
 # fixture, and every case of test_hostile.py, runs on each kernel build the
 # CPU has (baseline, avx2, avx512); the rest of the suite runs on the widest.
 #
-# Usage: scripts/sanitize.sh [extra pytest arguments, e.g. -x or tests/test_errors.py]
+# Usage: scripts/sanitize.sh [pytest arguments; none: the whole suite (pyproject testpaths)]
 # Environment: CYACT_SANITIZE_NO_INSTALL=1 skips installing the build and test
 # dependencies; CYACT_SANITIZE_KEEP=1 keeps the temporary copy and the log.
 set -euo pipefail
@@ -33,9 +33,10 @@ fi
 # The working tree as git sees it (build output and generated files left out).
 mkdir "$work/repo"
 if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # (files deleted but not yet committed are left out: tar would stop at them)
     (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-        | while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done \
-        | xargs -0 tar -cf - --) | tar -xf - -C "$work/repo"
+        | while IFS= read -r -d '' f; do if [[ -e "$f" ]]; then printf '%s\0' "$f"; fi; done \
+        | tar --null -T - -cf -) | tar -xf - -C "$work/repo"
 else
     tar -C "$repo" --exclude=build --exclude='*.so' --exclude='cyact/*.c' \
         --exclude='cyact/_kernels_*.pyx' --exclude=__pycache__ -cf - . | tar -xf - -C "$work/repo"
@@ -54,9 +55,14 @@ for lib in "$libasan" "$libubsan"; do
 done
 # detect_leaks=0: CPython keeps memory until exit by design.
 # allocator_may_return_null=1: a test may ask for an impossible size and expect MemoryError.
+# log_path: every ASan report, from pytest or from any child process a test
+# starts, lands in a file of its own; on stderr it could be lost, as a test
+# that judges a child keeps the child's stderr to itself.
+reports="$work/reports"
+mkdir "$reports"
 export LD_PRELOAD="$libasan $libubsan${LD_PRELOAD:+ $LD_PRELOAD}"
-export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:log_path=$reports/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 # Python objects from malloc, where ASan sees them (pymalloc's arenas it does not).
 export PYTHONMALLOC=malloc
 
@@ -73,12 +79,17 @@ EOF
 
 log="$work/pytest.log"
 status=0
-"$python" -m pytest -q -p no:cacheprovider tests "$@" 2>&1 | tee "$log" || status=$?
-# A report in this process goes straight to stderr; one in a child process
-# lands in the failing test's message, which pytest prints.
-if grep -qE "runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer" "$log"; then
-    echo "sanitize: FAILED: sanitizer report(s):" >&2
-    grep -nE "runtime error:|ERROR: AddressSanitizer" "$log" | head -20 >&2
+# --capture=sys: pytest leaves file descriptor 2 alone, so that a UBSan report
+# (which, next to ASan, ignores log_path and goes to stderr) reaches the log.
+"$python" -m pytest -q -p no:cacheprovider --capture=sys "$@" 2>&1 | tee "$log" || status=$?
+if compgen -G "$reports/*" >/dev/null || grep -qE "runtime error:|ERROR: AddressSanitizer" "$log"; then
+    echo "sanitize: FAILED: sanitizer report(s) (process id in each file name):" >&2
+    for f in "$reports"/*; do
+        [[ -e "$f" ]] || continue
+        echo "---- $(basename "$f")" >&2
+        head -40 "$f" >&2
+    done
+    grep -nE "runtime error:|ERROR: AddressSanitizer" "$log" | head -20 >&2 || true
     exit 1
 fi
 if [[ $status -ne 0 ]]; then
