@@ -642,7 +642,8 @@ class KernelSpy:
 
 def _child(group, build_index, case_index):
     """Run ``group``'s cases from (build, case) on, one JSON line each."""
-    faulthandler.enable()  # a crash prints the Python stack of the case to stderr
+    if not util.UNDER_ASAN:  # ASan's own report of a crash says more
+        faulthandler.enable()  # a crash prints the Python stack of the case to stderr
     builds = sorted(_dispatch.BUILDS)
     cases = GROUPS[group]
     for b in range(build_index, len(builds)):

@@ -205,10 +205,6 @@ def test_set_num_threads_during_a_call():
 N_CALLS = 100_000
 RSS_BOUND = 8 << 20  # bytes; a leak of one small array per call is ~15 MiB
 PAGE = os.sysconf("SC_PAGE_SIZE")
-# Under AddressSanitizer (scripts/sanitize.sh) freed memory waits in a
-# quarantine of up to 256 MiB, so RSS grows by design: there only the
-# reference counts are checked, and ASan itself watches the memory.
-UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def _rss():
@@ -273,7 +269,10 @@ def test_no_leak(fname, restore_threads):
         calls[i % k]()
     gc.collect()
     grown = _rss() - before
-    assert UNDER_ASAN or grown < RSS_BOUND, (
+    # Under AddressSanitizer freed memory waits in a quarantine of up to 256 MiB,
+    # so RSS grows by design: there only the reference counts are checked, and
+    # ASan itself watches the memory.
+    assert util.UNDER_ASAN or grown < RSS_BOUND, (
         f"{fname}: RSS grew by {grown / 2**20:.1f} MiB over {N_CALLS} calls")
     after = [sys.getrefcount(a) for a in held]
     changed = [(i, r, a) for i, (r, a) in enumerate(zip(refs, after)) if r != a]

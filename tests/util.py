@@ -39,6 +39,10 @@ def restore_threads():
     cyact.set_num_threads(None)
 
 
+# Under AddressSanitizer (scripts/sanitize.sh preloads its runtime).
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
 def child_env():
     """The environment for a child Python that imports the same cyact as this one."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(cyact.__file__)))
