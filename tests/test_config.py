@@ -9,12 +9,7 @@ import pytest
 
 import cyact
 from cyact import _dispatch
-
-
-@pytest.fixture
-def restore_threads():
-    yield
-    cyact.set_num_threads(None)
+from util import restore_threads  # noqa: F401 (fixture)
 
 
 def test_show_config_names_build_threads_and_flags():

@@ -12,7 +12,8 @@ import pytest
 
 import cyact
 import util
-from util import ALL_CASES, F32, F64, LAYOUTS, build, fp_raise  # noqa: F401 (fixtures)
+from util import (ALL_CASES, F32, F64, LAYOUTS, build, fp_raise,  # noqa: F401 (fixtures)
+                  restore_threads)
 
 pytestmark = pytest.mark.usefixtures("fp_raise")
 
@@ -123,12 +124,6 @@ def test_narrowing_out_raises_no_fp_error(build, case, out_dtype):
     out = np.zeros(case.result_shape(arrays), dtype=out_dtype)
     res = case.call(arrays, out)
     util.check_result(case, res, arrays, out_dtype, what="narrowing out")
-
-
-@pytest.fixture
-def restore_threads():
-    yield
-    cyact.set_num_threads(None)
 
 
 BIG_ROWS = (1 << 20) // 6 + 7  # above every threading threshold, not a multiple of 16

@@ -3,9 +3,12 @@ table of cases (one per public function and derivative form), and fixtures.
 
 Every test module imports its fixtures from here (``from util import ...``):
 ``fp_raise`` (applied to every test of a module by its ``pytestmark``) runs
-each test under np.errstate(all='raise'), and ``build`` runs a test once per
-kernel build of cyact._dispatch.
+each test under np.errstate(all='raise'), ``build`` runs a test once per
+kernel build of cyact._dispatch, and ``restore_threads`` puts the thread
+count back after it. ``child_env()`` is for tests that start a child Python.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -27,6 +30,25 @@ def fp_raise():
     leaked by cyact into it, becomes an exception."""
     with np.errstate(all="raise"):
         yield
+
+
+@pytest.fixture
+def restore_threads():
+    """Put cyact's thread count back to the default after the test."""
+    yield
+    cyact.set_num_threads(None)
+
+
+# Under AddressSanitizer (scripts/sanitize.sh preloads its runtime).
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
+def child_env():
+    """The environment for a child Python that imports the same cyact as this one."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(cyact.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
 
 
 @pytest.fixture(params=sorted(_dispatch.BUILDS))
