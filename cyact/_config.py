@@ -4,7 +4,13 @@ import sys
 
 import numpy as np
 
-from . import _dispatch
+from . import _dispatch, _wrap
+
+
+# libgomp sets up a team on the stack of the calling thread: 100,000 threads
+# overflowed it (a segfault), 2**31 - 1 made it abort. Far above any machine's
+# useful count.
+MAX_THREADS = 1024
 
 
 def set_num_threads(n=None):
@@ -13,7 +19,7 @@ def set_num_threads(n=None):
     Parameters
     ----------
     n : int or None
-        At least 1. None restores the default: OpenMP's own setting, that is
+        From 1 to 1024. None restores the default: OpenMP's own setting, that is
         ``OMP_NUM_THREADS`` if set, else all cores (threadpoolctl can limit it).
 
     Notes
@@ -24,12 +30,15 @@ def set_num_threads(n=None):
         value = 0
     else:
         try:
+            if isinstance(n, (bool, np.bool_)):
+                raise TypeError
             value = operator.index(n)
         except TypeError:
             raise TypeError("cyact.set_num_threads: 'n' must be an integer or None, "
                             f"got {type(n).__name__}") from None
-        if value < 1:
-            raise ValueError(f"cyact.set_num_threads: 'n' must be at least 1, got {value}")
+        if not 1 <= value <= MAX_THREADS:
+            raise ValueError(f"cyact.set_num_threads: 'n' must be from 1 to {MAX_THREADS}, "
+                             f"got {_wrap.shown(value)}")
     for module in _dispatch.BUILDS.values():
         module.set_num_threads(value)
 

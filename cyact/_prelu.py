@@ -29,10 +29,10 @@ def _prepare(fname, x, alpha, grad, out):
     xa = _wrap.as_array(fname, "x", x)
     aa = _wrap.as_array(fname, "alpha", alpha)
     ga = None if grad is None else _wrap.as_array(fname, "grad", grad)
-    try:
-        fits = np.broadcast_shapes(xa.shape, aa.shape) == xa.shape
-    except ValueError:
-        fits = False
+    # Broadcastable to x's shape (and no further): checked by hand, since
+    # np.broadcast_shapes takes at most 32 dimensions.
+    fits = aa.ndim <= xa.ndim and all(
+        a in (1, b) for a, b in zip(aa.shape[::-1], xa.shape[::-1]))
     if not fits:
         raise ValueError(f"cyact.{fname}: 'alpha' of shape {aa.shape} does not broadcast "
                          f"to the shape {xa.shape} of 'x'")

@@ -105,6 +105,8 @@ def positive_int(fname, argname, value):
 
 def axis_index(fname, axis, ndim):
     """``axis`` normalized to 0..ndim-1, or AxisError naming the function."""
+    if isinstance(axis, (bool, np.bool_)):  # as NumPy: True is not axis 1
+        raise TypeError(f"cyact.{fname}: argument 'axis' must be an integer, got bool")
     try:
         axis = operator.index(axis)
     except TypeError:
@@ -140,9 +142,34 @@ def check_out(fname, out, shape, dtype):
     if not np.can_cast(dtype, out.dtype, casting="same_kind"):
         raise TypeError(f"cyact.{fname}: cannot cast the {dtype} result to 'out' of "
                         f"dtype {out.dtype} under the 'same_kind' rule")
-    if out.size and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
-        raise ValueError(f"cyact.{fname}: 'out' has zero strides (a broadcast view); "
-                         "every element of 'out' must have its own memory")
+    if _overlaps_itself(out):
+        raise ValueError(f"cyact.{fname}: elements of 'out' share memory (a broadcast "
+                         "view, or strides smaller than the elements); every element of "
+                         "'out' must have its own memory")
+
+
+def _overlaps_itself(a):
+    """True when two elements of ``a`` share a byte (zero or too small strides).
+
+    Quick when the axes, by increasing stride, each step over the whole span
+    of the ones before (every C, F or sliced layout); otherwise the element
+    offsets are compared, which is exact.
+    """
+    axes = sorted((abs(st), n) for st, n in zip(a.strides, a.shape) if n > 1)
+    span = a.itemsize
+    for stride, n in axes:
+        if stride < span:
+            break
+        span += stride * (n - 1)
+    else:
+        return False
+    if a.size == 0:
+        return False
+    offsets = np.zeros(1, dtype=np.intp)
+    for stride, n in axes:
+        offsets = (offsets[:, None] + np.arange(n, dtype=np.intp) * stride).ravel()
+    offsets.sort()
+    return bool(np.any(np.diff(offsets) < a.itemsize))
 
 
 def _kernel_ready(a, dtype, order):
@@ -192,7 +219,8 @@ class Plan:
             self.inputs.append(a.ravel(order))
         self._copy_back = not _kernel_ready(out, cdtype, order)
         if not self._copy_back:
-            self.work = out.ravel(order)
+            # As a plain ndarray: a subclass's ravel may not be 1-D (np.matrix).
+            self.work = out.view(np.ndarray).ravel(order)
         elif private is not None and private.shape == shape:
             # A temporary of ours already: compute in it and copy once.
             self.work = private.ravel(order)

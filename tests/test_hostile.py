@@ -702,25 +702,12 @@ def _group_failures(group):
 
 # ---- the tests -------------------------------------------------------------------
 
-# Bugs of the package not fixed yet: (case ids ending so, reason).
-KNOWN_BUGS = [
-    ((":out=rows_overlapping", ":out=elements_overlapping"),
-     "an out whose elements share memory through non-zero strides is accepted (only zero "
-     "strides are refused), and the result is garbage"),
-    ((":out=matrix",),
-     "an np.matrix out reaches the kernel 2-D: bare Cython ValueError 'Buffer has wrong "
-     "number of dimensions'"),
-    ((":axis=True", "set_num_threads:n=True"),
-     "a bool is taken as the integer 1 (NumPy refuses a bool axis; cyact a bool pieces)"),
-    (("prelu[x,alpha]:x=40_dims", "prelu_grad[x,alpha]:x=40_dims",
-      "prelu_grad[x,alpha,grad]:x=40_dims"),
-     "prelu's np.broadcast_shapes takes 32 dimensions at most: bare RuntimeError"),
-    (("set_num_threads:n=huge_int", "set_num_threads:n=2**31", "set_num_threads:n=2**63"),
-     "bare OverflowError from the conversion to a C int"),
-    (("_then_sigmoid",),
-     "a thread count beyond what the system can create is accepted; the next threaded "
-     "kernel segfaults (100000) or libgomp aborts (2**31 - 1)"),
-]
+# Bugs of the package not fixed yet: (case ids ending so, reason), marked
+# xfail(strict=True) so that a fix shows up as a failure to remove its entry.
+# All six found by this module are fixed: overlapping out, np.matrix out, bool
+# axis or thread count, prelu beyond 32 dimensions, huge and absurd thread
+# counts (the last crashed the process).
+KNOWN_BUGS = []
 
 
 def _params():

@@ -145,3 +145,22 @@ def test_thread_counts_agree(build, restore_threads, case):
         results.append(np.asarray(case.result_of(case.call(arrays, None))))
     for r in results[1:]:
         assert r.tobytes() == results[0].tobytes()
+
+
+def test_out_with_interleaved_strides_is_accepted():
+    """Strides (16, 24) bytes on float64: elements at 0, 24, 16, 40, all apart,
+    though no axis steps over the span of the other (the exact check decides)."""
+    base = np.zeros(8)
+    out = np.lib.stride_tricks.as_strided(base, (2, 2), (16, 24))
+    x = np.array([[1.0, -2.0], [3.0, -4.0]])
+    res = cyact.relu(x, out=out)
+    assert res is out
+    np.testing.assert_array_equal(out, [[1.0, 0.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(base, [1.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+
+
+def test_out_with_partly_overlapping_elements_is_refused():
+    """Strides of 4 bytes on float64: each element shares half its bytes."""
+    out = np.lib.stride_tricks.as_strided(np.zeros(8), (4,), (4,))
+    with pytest.raises(ValueError, match=r"cyact\.relu: elements of 'out' share memory"):
+        cyact.relu(np.ones(4), out=out)
