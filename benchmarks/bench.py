@@ -560,18 +560,18 @@ def from_y(name, cyact_make, numpy, expr, torch_contender, forward, every=4):
         torch_contender), forward=forward, every=every, floor_arrays=2)
 
 
-def derivative(grad_name, cyact_make, numpy, expr, forward):
+def derivative(grad_name, cyact_make, numpy, expr, forward, every=8):
     """The derivative alone from y, without grad, in place: f_grad(y=y, out=y).
 
-    Named ``<f>_deriv``. Its value stays in [0, 1], so y cannot drift to
-    subnormals. PyTorch has no such form: its backward is given grad = ones.
+    Named ``<f>_deriv``. PyTorch has no such form: its backward is given
+    grad = ones.
     """
     return Case(grad_name.replace("_grad", "_deriv"), "memory", flat, ("y",), (
         cy(f"{grad_name}(y=y, out=y)", cyact_make),
         C("numpy", *numpy),
         numexpr_form(expr, "y", y="y"),
         torch_backward(f"{grad_name.replace('_grad', '_backward')}.grad_input",
-                       grad_output="ones", into="y")), forward=forward)
+                       grad_output="ones", into="y")), forward=forward, every=every)
 
 
 CASES = [
@@ -689,8 +689,9 @@ CASES = [
     # the derivative itself (no grad), in place into y
     derivative("sigmoid_grad", lambda w: lambda y=w.y: cyact.sigmoid_grad(y=y, out=y),
                ("y * (1 - y) via tmp", np_sigmoid_deriv), "y * (1 - y)", cyact.sigmoid),
+    # 1 - y*y sends y near 0 to 1 and 1 to 0 within two calls: restore before each one
     derivative("tanh_grad", lambda w: lambda y=w.y: cyact.tanh_grad(y=y, out=y),
-               ("1 - y * y, in place", np_tanh_deriv), "1 - y * y", cyact.tanh),
+               ("1 - y * y, in place", np_tanh_deriv), "1 - y * y", cyact.tanh, every=1),
 ]
 CASE_BY_NAME = {case.name: case for case in CASES}
 
@@ -716,7 +717,7 @@ def _timer_overhead():
     return statistics.median(samples)
 
 
-TIMER_OVERHEAD = 0  # set in main()
+TIMER_OVERHEAD = _timer_overhead()
 
 
 def time_calls(fn, restore, calls, every):
@@ -782,18 +783,25 @@ def as_arrays(result):
     return [np.asarray(item) for item in items]
 
 
-def bad_values(arrays):
-    """What is wrong with the values a call wrote: NaN, inf or subnormals, or ''."""
-    problems = []
-    for a in arrays:
+def bad_values(arrays, reference=None):
+    """What is wrong with the values a call wrote ('' if nothing).
+
+    NaN, inf and subnormals; and, given the first call's result, zeros where
+    it had none: values that shrank through the subnormals to 0 within a chunk
+    (leaky_relu in place does so in about 45 calls).
+    """
+    problems = set()
+    for i, a in enumerate(arrays):
         if a.dtype.kind != "f":
             continue
         if not np.isfinite(a).all():
-            problems.append("NaN/inf")
-        tiny = np.finfo(a.dtype).tiny
-        if np.count_nonzero((a != 0) & (np.abs(a) < tiny)):
-            problems.append("subnormals")
-    return ", ".join(problems)
+            problems.add("NaN/inf")
+        if np.count_nonzero((a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny)):
+            problems.add("subnormals")
+        if (reference is not None and i < len(reference) and reference[i].shape == a.shape
+                and np.count_nonzero((a == 0) & (reference[i] != 0))):
+            problems.add("values flushed to 0")
+    return ", ".join(sorted(problems))
 
 
 def disagreement(got, ref, dtype):
@@ -873,7 +881,9 @@ def run_row(case, dtype, n, threads, draws, args, notes):
             del calls[label]
 
     def check(label, result):
-        problem = bad_values(as_arrays(result) + [dst for dst, _ in targets])
+        # The floor computes something else: only its values are checked.
+        problem = bad_values(as_arrays(result) + [dst for dst, _ in targets],
+                             None if label == "floor" else reference)
         if problem:
             row_notes.append(f"{label}: {problem} after timing")
             notes(f"{case.name} {work.dtype} n={fmt_n(n)} threads={threads}: "
@@ -922,8 +932,8 @@ def overhead_experiment(args):
     for dtype in args.dtypes:
         x = np.full(1, 0.5, dtype=dtype)
         saved = x.copy()
-        fns = {"cyact": lambda: cyact.tanh(x, out=x),
-               "numpy": lambda: np.tanh(x, out=x),
+        fns = {"cyact": lambda x=x: cyact.tanh(x, out=x),
+               "numpy": lambda x=x: np.tanh(x, out=x),
                "empty Python call": lambda: None}
         if torch is not None:
             fns["torch"] = lambda t=torch.from_numpy(x): torch.tanh_(t)
@@ -1231,39 +1241,39 @@ def plan_rows(args):
             for t in args.threads if t == 1 or n >= THREADED_MIN_N]
 
 
-def estimate_seconds(plan, args):
-    """A rough wall time: each timing lasts max(target, one call), plus restores and checks.
+def estimate(plan, args):
+    """(number of timings, rough wall seconds) of the rows in ``plan``.
 
-    Per-element costs are typical of a peer column on the 2-core development
-    machine (compute-bound rows are dominated by their slowest peer); only an
-    order of magnitude.
+    A timing lasts max(target, one call) plus the restores between its chunks;
+    calibration and the result check add about three timings per contender.
+    The per-element cost is a typical one of the slower peers on the 2-core
+    development machine; checked against partial runs there, the estimate is
+    within about 30% on a quiet machine and low on a busy one.
     """
-    total = 0.0
+    timings, seconds, target = 0, 0.0, args.target_ms * 1e-3
     for case, dtype, n, threads in plan:
         if case.layout(n) is None:
             continue
         itemsize = np.dtype(dtype).itemsize
-        per_elem = (4.0 if case.kind == "compute" else 1.0) * itemsize / 4 / threads ** 0.5
-        k = len(case.contenders) + (case.kind == "memory")
+        per_elem = (6.0 if case.kind == "compute" else 1.5) * itemsize / 4 / threads ** 0.5
         call = n * per_elem * 1e-9
         restore = n * itemsize * 0.2e-9 * max(1, len(case.writes))
-        timing = max(args.target_ms * 1e-3, call) + restore * max(1.0, call / (args.target_ms
-                                                                             * 1e-3))
+        chunks = max(1.0, target / call / case.every)
+        contenders = len(case.contenders) + (case.kind == "memory")
         rounds = args.rounds or default_rounds(n, args.quick)
-        total += k * (rounds + 3) * timing   # + calibration and the check
-    return total
+        timings += contenders * rounds
+        seconds += contenders * (rounds + 3) * (max(target, call) + restore * chunks)
+    return timings, seconds
 
 
 def main(argv=None):
-    global TIMER_OVERHEAD
     args = parse_args(argv)
     notes = Notes()
     plan = plan_rows(args)
     if args.dry_run:
-        timings = sum(len(c.contenders) + (c.kind == "memory")
-                      for c, _, n, _ in plan if c.layout(n) is not None)
-        print(f"{len(plan)} rows, about {timings} contender-rows; estimated "
-              f"{estimate_seconds(plan, args) / 60:.1f} min before the experiments")
+        timings, seconds = estimate(plan, args)
+        print(f"{len(plan)} rows, {timings} timings; roughly {seconds:.0f} s = {seconds / 60:.1f} min "
+              "(plus a few seconds of experiments)")
         return 0
     if args.kernels:
         from cyact import _dispatch
@@ -1275,7 +1285,6 @@ def main(argv=None):
         if module is None:
             notes(f"{peer} is not installed: skipped (pip install {peer})")
 
-    TIMER_OVERHEAD = _timer_overhead()
     meta = machine_info()
     meta["load_before"] = [round(v, 2) for v in os.getloadavg()]
     meta["timer_overhead_ns"] = TIMER_OVERHEAD
