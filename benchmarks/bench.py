@@ -97,7 +97,12 @@ except ImportError:
     # Not installed: a development checkout with an in-place build
     # (python setup.py build_ext --inplace) run as python benchmarks/bench.py.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import cyact
+    try:
+        import cyact
+    except ImportError as exc:
+        sys.exit(f"bench.py: cannot import cyact ({exc}); install it with "
+                 "pip install '.[bench]', or build it in place with "
+                 "python setup.py build_ext --inplace")
 
 
 def _optional(name):
