@@ -3,7 +3,8 @@
 
 Run it from the repository root after ``pip install ".[bench]"``::
 
-    python benchmarks/bench.py            # the full suite (about 12 minutes on 2 cores)
+    python benchmarks/bench.py            # the full suite (8-10 minutes on 2 cores)
+    python benchmarks/bench.py --dry-run  # what a run would time, and how long it would take
     python benchmarks/bench.py --quick    # a smoke run of under a minute
     python benchmarks/bench.py --help     # choose functions, dtypes, sizes, threads, kernels
 
@@ -52,7 +53,8 @@ Method
   10x per call, toward subnormals, which are slow; a derivative times ``g``
   shrinks ``g``), so the arrays a call writes are restored from saved copies,
   outside the timed region, every few calls (``Case.every``), and checked
-  after each contender's last timing for NaN, inf and subnormal values.
+  after each contender's last timing for NaN, inf, subnormal values and
+  values that went through the subnormals to 0.
 - Before timing a row, each peer's result is compared with cyact's; a peer
   that disagrees is left out of that row (with a note), so that only the same
   work is compared.
@@ -64,8 +66,9 @@ Method
 
 Two experiments close the run: the per-call overhead at n = 1 (cyact.tanh
 against np.tanh, torch.tanh_ and an empty Python call), and two Python threads
-each running ``cyact.sigmoid`` on its own array against one thread doing both,
-which shows that the kernels release the GIL.
+each running ``cyact.sigmoid`` (and, for reference, ``np.tanh``) on its own
+array against one thread doing both, which shows that the kernels release the
+GIL.
 
 Output: progress on stderr; a Markdown report on stdout and in
 ``<out-dir>/latest.md``; raw numbers in ``latest.json``; a plot of ns per
@@ -1169,16 +1172,16 @@ def parse_args(argv=None):
                    help=f"smoke run (<1 min): {', '.join(QUICK_FUNCTIONS)} at n = 1e3, 1e5, "
                         "5 rounds; writes quick.* instead of latest.*")
     p.add_argument("--functions", type=_names, help="comma-separated, of: "
-                   + ", ".join(CASE_BY_NAME))
+                   + ", ".join(CASE_BY_NAME) + " (<f>_deriv: the derivative alone, no grad)")
     p.add_argument("--dtypes", type=_dtypes, help="comma-separated; default float32,float64")
     p.add_argument("--sizes", type=_sizes,
                    help="comma-separated n, e.g. 1,1e3,4e6; default 1,1e3,1e5,1e6,4e6,1e7")
     p.add_argument("--threads", type=_threads,
                    help="comma-separated counts or 'all'; default 1,all "
                         f"(more than 1 only for n >= {THREADED_MIN_N:g})")
-    p.add_argument("--rounds", type=int, help="interleaved rounds per row (default: 15 up to "
+    p.add_argument("--rounds", type=_positive(int), help="interleaved rounds per row (default: 15 up to "
                    "n = 1e5, fewer above; 5 with --quick)")
-    p.add_argument("--target-ms", type=float, help="least length of one timing "
+    p.add_argument("--target-ms", type=_positive(float), help="least length of one timing "
                    "(default 10 ms, 3 with --quick)")
     p.add_argument("--kernels", help="cyact kernel build to time (baseline, avx2, avx512); "
                    "default: the one chosen for this CPU")
@@ -1188,7 +1191,7 @@ def parse_args(argv=None):
     p.add_argument("--no-experiments", action="store_true",
                    help="skip the per-call overhead and GIL experiments")
     p.add_argument("--dry-run", action="store_true",
-                   help="list the rows and estimate the run time without timing anything")
+                   help="count the rows and timings and estimate the run time; time nothing")
     args = p.parse_args(argv)
     cores = usable_cores()
     args.functions = args.functions or (QUICK_FUNCTIONS if args.quick else list(CASE_BY_NAME))
@@ -1197,6 +1200,18 @@ def parse_args(argv=None):
     args.threads = sorted({cores if t == "all" else t for t in (args.threads or [1, "all"])})
     args.target_ms = args.target_ms or (3.0 if args.quick else 10.0)
     return args
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+    return parse
 
 
 def _names(text):
