@@ -1054,14 +1054,23 @@ def markdown(meta, rows, overhead, gil, notes):
         f"- cyact imported from {meta['cyact_path']}",
         f"- thread pools: {'; '.join(meta['thread_pools']) or 'unknown (no threadpoolctl)'}",
         f"- run time: {meta['seconds'] / 60:.1f} min", "",
+    ]
+    # The load average counts this run too (about 1, more during threaded rows).
+    busy = meta["load_before"][0] >= 1 or max((r["load"] for r in rows), default=0) > 2
+    if busy and any(r["threads"] > 1 for r in rows):
+        lines += ["**The machine was busy during this run (see `load`): rows with more than "
+                  "one thread wait for a core that another process holds, and are not "
+                  "valid.**", ""]
+    lines += [
         "```", meta["cyact_config"], "```", "",
         "Inputs uniform in [-5, 5]. Each column of a peer is **peer time / cyact time**, the "
         "median of per-round ratios over interleaved rounds: above 1, cyact is faster. "
         "`cyact ns/elem` is cyact's median time per element (per call at n = 1). "
         "`floor` (memory-bound rows only) is the time to just stream the same arrays, "
         "single-threaded NumPy, over cyact's: near 1, cyact runs at memory speed. "
-        "`load` is the 1-minute load average when the row started; figures with more "
-        "than one thread are only valid where it is low.", "",
+        "`load` is the 1-minute load average when the row started (this run counts about "
+        "1 in it); figures with more than one thread are only valid where nothing else "
+        "ran.", "",
     ]
     head = ["function", "dtype", "n", "threads", "cyact ns/elem", *peers, "fastest peer",
             "floor", "load"]
