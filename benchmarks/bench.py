@@ -137,6 +137,7 @@ QUICK_FUNCTIONS = ["sigmoid", "tanh", "relu", "softmax", "sigmoid_grad", "prelu_
 # Below this, every contender runs on one thread whatever it is told (cyact's
 # and PyTorch's thresholds are above it), so a row with more threads says nothing.
 THREADED_MIN_N = 10**4
+PLOT_MIN_N = 100
 
 
 # -- the arrays of one row ---------------------------------------------------------------------
@@ -1142,7 +1143,10 @@ def plot(rows, path_stem, notes):
     colors = {"cyact": "C3", "numpy": "C0", "scipy": "C1", "numexpr": "C2", "torch": "C4",
               "floor": "0.5"}
     for threads in sorted({r["threads"] for r in rows}):
-        sub = [r for r in rows if r["threads"] == threads]
+        # n = 1 measures call overhead (in the table); on the plot it would squash the rest.
+        sub = [r for r in rows if r["threads"] == threads and r["n"] >= PLOT_MIN_N]
+        if not sub:
+            continue
         names = [c.name for c in CASES if any(r["function"] == c.name for r in sub)]
         cols = min(4, len(names))
         nrows = math.ceil(len(names) / cols)
@@ -1169,7 +1173,7 @@ def plot(rows, path_stem, notes):
         fig.legend(handles, shown + ["float32", "float64"], loc="lower center",
                    ncol=len(handles), fontsize=8)
         fig.suptitle(f"cyact and peers, {threads} thread(s): ns per element (lower is faster); "
-                     "float32 solid, float64 dashed")
+                     f"float32 solid, float64 dashed; n < {PLOT_MIN_N:g} only in the table")
         fig.tight_layout(rect=(0, 0.06, 1, 0.96))
         path = Path(f"{path_stem}.png" if threads == 1 else f"{path_stem}_threads{threads}.png")
         fig.savefig(path, dpi=90)
