@@ -3,7 +3,7 @@
 
 Run it from the repository root after ``pip install ".[bench]"``::
 
-    python benchmarks/bench.py            # the full suite (8-10 minutes on 2 cores)
+    python benchmarks/bench.py            # the full suite (about 7 minutes on 2 cores)
     python benchmarks/bench.py --dry-run  # what a run would time, and how long it would take
     python benchmarks/bench.py --quick    # a smoke run of under a minute
     python benchmarks/bench.py --help     # choose functions, dtypes, sizes, threads, kernels
