@@ -1,7 +1,7 @@
 """Activations along an axis: softmax, log_softmax, maxout, and derivatives."""
 import numpy as np
 
-from . import _wrap
+from . import _dispatch, _wrap
 from ._docs import document
 
 
@@ -15,6 +15,9 @@ def _forward(fname, x, axis, out):
 
 
 def _softmax_like(fname, kname, x, axis, out):
+    result = _dispatch.fast[kname](x, None, out, axis)  # plain float rows, last axis
+    if result is not None:
+        return result
     plan, out, n = _forward(fname, x, axis, out)
     if plan.work.size:
         k = _wrap.kernels()
@@ -30,6 +33,10 @@ def _vjp(fname, forward, vjp, x, y, grad, axis, out, formula):
         raise ValueError(
             f"cyact.{fname}: 'grad' is required: the derivative of {forward} is a "
             f"matrix along the axis, and {fname} returns its product with grad, {formula}")
+    if which == "y":
+        result = _dispatch.fast[vjp](a, grad, out, axis)  # plain float rows, last axis
+        if result is not None:
+            return result
     aa = _wrap.as_array(fname, which, a)
     ga = _wrap.as_array(fname, "grad", grad)
     _wrap.same_shape(fname, which, aa, "grad", ga)

@@ -178,12 +178,6 @@ def _kernel_ready(a, dtype, order):
             and (f.c_contiguous if order == "C" else f.f_contiguous))
 
 
-def _same_memory(a, b):
-    """True when a and b are the same elements in the same layout."""
-    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and a.strides == b.strides and a.dtype == b.dtype)
-
-
 class Plan:
     """Kernel-ready flat arrays for one call, and how to deliver the result.
 
@@ -213,7 +207,7 @@ class Plan:
             if not _kernel_ready(a, cdtype, order):
                 a = np.array(a, dtype=cdtype, order=order)
                 private = a if private is None else private
-            elif given and np.may_share_memory(a, out) and not _same_memory(a, out):
+            elif given and np.may_share_memory(a, out) and not _dispatch.kernels.same_memory(a, out):
                 a = a.copy(order=order)
                 private = a if private is None else private
             self.inputs.append(a.ravel(order))
