@@ -11,7 +11,9 @@ from ._docs import documented
 
 def _slope_or_alpha_y(fname, name, value, x, y):
     """The derivative's input; y only where ``value > 0`` makes it determine f'."""
-    return _wrap.derivative_input(fname, x, y, y_allowed=value > 0,
+    if value > 0 or y is None:  # (the message below is only built when needed)
+        return _wrap.derivative_input(fname, x, y)
+    return _wrap.derivative_input(fname, x, y, y_allowed=False,
                                   why=f"when {name} <= 0 (here {name}={value})")
 
 

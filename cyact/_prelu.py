@@ -1,4 +1,6 @@
 """PReLU, the leaky ReLU with a learned slope ``alpha`` that broadcasts to x."""
+import math
+
 import numpy as np
 
 from . import _wrap
@@ -16,12 +18,12 @@ def _blocks(xshape, ashape):
     ashape = (1,) * (len(xshape) - len(ashape)) + tuple(ashape)
     varying = [d for d, (n, m) in enumerate(zip(xshape, ashape)) if m != 1 and n != 1]
     if not varying:
-        return 1, 1, int(np.prod(xshape)), False
+        return 1, 1, math.prod(xshape), False
     lo, hi = varying[0], varying[-1] + 1
     if hi - lo != len(varying):
-        return 1, int(np.prod(xshape)), 1, True
-    return (int(np.prod(xshape[:lo])), int(np.prod(xshape[lo:hi])),
-            int(np.prod(xshape[hi:])), False)
+        return 1, math.prod(xshape), 1, True
+    return (math.prod(xshape[:lo]), math.prod(xshape[lo:hi]),
+            math.prod(xshape[hi:]), False)
 
 
 def _prepare(fname, x, alpha, grad, out):
@@ -47,7 +49,8 @@ def _prepare(fname, x, alpha, grad, out):
     outer, mid, inner, materialize = _blocks(xa.shape, aa.shape)
     a_full = np.broadcast_to(aa, xa.shape) if materialize else aa
     # Aligned too: the kernel reads alpha through a typed pointer.
-    a_flat = np.require(a_full, cdtype, ["C", "A"]).reshape(-1)
+    a_flat = (a_full if a_full.dtype == cdtype and a_full.flags.c_contiguous
+              and a_full.flags.aligned else np.require(a_full, cdtype, ["C", "A"])).reshape(-1)
     if out is not None and np.may_share_memory(a_flat, out):
         a_flat = a_flat.copy()
     plan = _wrap.Plan([xa, ga], out, xa.shape, rdtype, cdtype)
@@ -74,7 +77,7 @@ def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
     grad_x = plan.finish()
     with np.errstate(all="ignore"):  # sums may overflow to inf, correctly
         total = acc[:, :a_flat.size].sum(axis=0) + acc[:, a_flat.size:].sum(axis=0)
-        if total.size != int(np.prod(ashape)):  # alpha was materialized at x's shape
+        if total.size != math.prod(ashape):  # alpha was materialized at x's shape
             total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
         grad_alpha = total.reshape(ashape).astype(rdtype)
     return grad_x, (grad_alpha[()] if grad_alpha.ndim == 0 else grad_alpha)

@@ -73,6 +73,8 @@ def shown(value, width=40):
 
 def real_scalar(fname, argname, value):
     """A Python float from a real scalar parameter (negative_slope, alpha)."""
+    if type(value) is float:  # the common call, first
+        return value
     real = (isinstance(value, (float, int, np.floating, np.integer))
             or isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
     if real and not isinstance(value, (bool, np.bool_)):
