@@ -1040,7 +1040,14 @@ def machine_info():
         "cyact_config": config.getvalue().strip(), "cyact_path": os.path.dirname(cyact.__file__),
         "versions": versions, "thread_pools": pools,
         "command": " ".join(["python", "benchmarks/bench.py"] + sys.argv[1:]),
+        # Settings that narrow a peer's instruction set (e.g. to time every
+        # contender as on an AVX2-only CPU): the report must say so.
+        "isa_env": {k: os.environ[k] for k in ISA_ENV if k in os.environ},
     }
+
+
+# NumPy's, PyTorch's and cyact's own switches for their SIMD dispatch.
+ISA_ENV = ("NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY", "CYACT_KERNELS")
 
 
 def usable_cores():
@@ -1061,6 +1068,8 @@ def markdown(meta, rows, overhead, gil, notes):
         "- versions: " + ", ".join(f"{k} {v[k] or 'not installed'}" for k in v),
         f"- cyact imported from {meta['cyact_path']}",
         f"- thread pools: {'; '.join(meta['thread_pools']) or 'unknown (no threadpoolctl)'}",
+        "- instruction-set settings: " + (", ".join(f"`{k}={v}`" for k, v in meta["isa_env"].items())
+                                          or "none (every library uses the widest it has)"),
         f"- run time: {meta['seconds'] / 60:.1f} min", "",
     ]
     # The load average counts this run too (about 1, more during threaded rows).
