@@ -658,19 +658,18 @@ def _product_bound(fprime_bound):
 
 GRAD_X_PRODUCT = _product_bound(GRAD_X_BOUND)       # 4.5; measured at most 2.8
 GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.9
-# Reductions, in ULP of the terms they cancel. A float64 row sum (softmax_grad's
-# sum(grad * y), prelu_grad's grad_alpha) is a plain one: its error grows like
-# sqrt(n) ULP of the sum of |terms| (worst case n): 32 for rows up to 1000.
-# float32 terms are summed in float64, which adds next to nothing.
+# Reductions, in ULP of the terms they cancel. The row sums (softmax_grad's
+# sum(grad * y), log_softmax_grad's sum(grad)) are compensated in float64
+# (src/cyact_rows.h), float32 terms summed exactly in float64: the sum is
+# within about 1/2 ULP of the sum of |terms|.
 # softmax_grad and log_softmax_grad from y: the row sum, and in float32 at
-# most an exp(y) (1 ULP) and two roundings. From x, cyact's forward y enters
+# most an exp(y) (1 ULP) and two roundings: 2. From x, cyact's forward y enters
 # too: SOFTMAX_ULP on y moves the VJP y (g - s) by at most
 # 4 ULP * (|g| + |s|) + |y| * 4 ULP * sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
-# Measured at most 9.98 (from y) and 12.2 (from x), softmax_grad float64 rows
-# of 1000 (scripts/accuracy_table.py's sweep); at most 2.99 in float32.
-SUM_F64 = 32.0
-VJP_Y_BOUND = {F32: 2.0, F64: SUM_F64}
-VJP_X_BOUND = {F32: 2 * 2 * util.SOFTMAX_ULP[F32], F64: 2 * 2 * util.SOFTMAX_ULP[F64] + SUM_F64}
+# Measured (scripts/accuracy_table.py's sweep, rows up to 1000): from y at most
+# 1.87 (float64; 9.98 before the sums were compensated), from x at most 4.44.
+VJP_Y_BOUND = {F32: 2.0, F64: 2.0}
+VJP_X_BOUND = {F32: 2 * 2 * util.SOFTMAX_ULP[F32], F64: 2 * 2 * util.SOFTMAX_ULP[F64]}
 # prelu_grad's grad_alpha over rows of ALPHA_ROW terms grad * x, summed with
 # compensation (cy_neg_dot): float32 products are exact in float64; float64
 # products are rounded (1/2 ULP each: at most 1/2 ULP of the sum of |terms|),
