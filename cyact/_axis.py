@@ -21,7 +21,7 @@ def _softmax_like(fname, kname, x, axis, out):
     plan, out, n = _forward(fname, x, axis, out)
     if plan.work.size:
         k = _wrap.kernels()
-        getattr(k, kname)(plan.inputs[0], None, plan.work, _wrap.scratch(k, n, plan.work.dtype), n)
+        getattr(k, kname)(plan.inputs[0], None, plan.work, n)
     plan.finish()
     return out
 
@@ -46,12 +46,11 @@ def _vjp(fname, forward, vjp, x, y, grad, axis, out, formula):
     n = aa.shape[ax]
     if plan.work.size:
         k = _wrap.kernels()
-        buf = _wrap.scratch(k, n, plan.work.dtype)
         yv = plan.inputs[0]
         if which == "x":
             yv = np.empty_like(yv)
-            getattr(k, forward)(plan.inputs[0], None, yv, buf, n)
-        getattr(k, vjp)(yv, plan.inputs[1], plan.work, buf, n)
+            getattr(k, forward)(plan.inputs[0], None, yv, n)
+        getattr(k, vjp)(yv, plan.inputs[1], plan.work, n)
     plan.finish()
     return out
 
@@ -142,7 +141,7 @@ def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
     plan, out = _wrap.along_axis(fname, arrays, out, ax, xa.shape, rdtype, cdtype)
     if plan.work.size:
         k = _wrap.kernels()
-        k.softmax(plan.inputs[0], None, plan.work, _wrap.scratch(k, n, plan.work.dtype), n)
+        k.softmax(plan.inputs[0], None, plan.work, n)
         with np.errstate(all="ignore"):  # inf - inf targets give NaN, silently as the kernels
             if len(arrays) == 2:
                 np.subtract(plan.work, plan.inputs[1], out=plan.work)

@@ -49,8 +49,8 @@ def _prepare(fname, x, alpha, grad, out):
     outer, mid, inner, materialize = _blocks(xa.shape, aa.shape)
     a_full = np.broadcast_to(aa, xa.shape) if materialize else aa
     # Aligned too: the kernel reads alpha through a typed pointer.
-    a_flat = (a_full if a_full.dtype == cdtype and a_full.flags.c_contiguous
-              and a_full.flags.aligned else np.require(a_full, cdtype, ["C", "A"])).reshape(-1)
+    a_flat = (a_full if _wrap.kernel_ready(a_full, cdtype)
+              else np.require(a_full, cdtype, ["C", "A"])).reshape(-1)
     if out is not None and np.may_share_memory(a_flat, out):
         a_flat = a_flat.copy()
     plan = _wrap.Plan([xa, ga], out, xa.shape, rdtype, cdtype)

@@ -174,7 +174,8 @@ def _overlaps_itself(a):
     return bool(np.any(np.diff(offsets) < a.itemsize))
 
 
-def _kernel_ready(a, dtype, order):
+def kernel_ready(a, dtype, order="C"):
+    """a can go to a kernel as it is: of the compute dtype, aligned, contiguous."""
     f = a.flags
     return (a.dtype == dtype and f.aligned
             and (f.c_contiguous if order == "C" else f.f_contiguous))
@@ -206,14 +207,14 @@ class Plan:
             if a is None:
                 self.inputs.append(None)
                 continue
-            if not _kernel_ready(a, cdtype, order):
+            if not kernel_ready(a, cdtype, order):
                 a = np.array(a, dtype=cdtype, order=order)
                 private = a if private is None else private
             elif given and np.may_share_memory(a, out) and not _dispatch.kernels.same_memory(a, out):
                 a = a.copy(order=order)
                 private = a if private is None else private
             self.inputs.append(a.ravel(order))
-        self._copy_back = not _kernel_ready(out, cdtype, order)
+        self._copy_back = not kernel_ready(out, cdtype, order)
         if not self._copy_back:
             # As a plain ndarray: a subclass's ravel may not be 1-D (np.matrix).
             self.work = out.view(np.ndarray).ravel(order)
@@ -307,8 +308,3 @@ def along_axis(fname, arrays, out, axis, out_shape, rdtype, cdtype):
     moved = [a if a is None or axis == last else np.moveaxis(a, axis, -1) for a in arrays]
     out_moved = out if axis == last else np.moveaxis(out, axis, -1)
     return Plan(moved, out_moved, out_moved.shape, rdtype, cdtype), out
-
-
-def scratch(k, n, dtype):
-    """Per-thread scratch rows for the row kernels of module ``k``."""
-    return np.empty((k.get_num_threads(), max(n, 1)), dtype=dtype)
