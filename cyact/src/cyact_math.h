@@ -112,6 +112,17 @@ CY_INLINE float cy__residf(float q, float t, float one)
 /* exp(x) * 2^kadd = (p + pl) * s1 * s2,  |pl| <~ ulp(p);  x must be   */
 /* pre-clamped to [-746-ish, 710] (NaN allowed, propagates via p).     */
 /* ------------------------------------------------------------------ */
+/* (exp(r) - 1 - r) / r^2 on |r| <= ln2/2 to about 2^-53 (double) / 2^-24
+ * (float) of exp(r): the polynomial of the cheapest accuracy level. */
+CY_INLINE double cy__exp_q0(double r, double r2, double r4)
+{
+    return CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
+}
+CY_INLINE float cy__expf_q0(float r, float r2, float r4)
+{
+    return CY__FMAF(0x1.6d112c0000000p-10f, r4, CY__FMAF(CY__FMAF(0x1.120b900000000p-7f, r, 0x1.55551a0000000p-5f), r2, CY__FMAF(0x1.5554dc0000000p-3f, r, 0x1.0000000000000p-1f)));
+}
+
 #define CY__D_MAGIC 0x1.8p52
 #define CY__D_LOG2E 0x1.71547652b82fep+0
 #define CY__D_LN2HI 0x1.62e42feep-1          /* 32 trailing zero bits */
@@ -129,7 +140,7 @@ CY_INLINE void cy__exp_core(double x, uint64_t kadd, int acc, double *p_, double
     double r  = CY__FMA(-n, CY__D_LN2LO, r0);
     double r2 = r * r, r4 = r2 * r2;
     double q  = acc >= 2 ? CY__FMA(CY__FMA(CY__FMA(0x1.1f7315649f2d7p-29, r2, CY__FMA(0x1.af4e092e1705bp-26, r, 0x1.27e4db5bb725ap-22)), r4, CY__FMA(CY__FMA(0x1.71de02225a2f3p-19, r, 0x1.a01a01a6db488p-16), r2, CY__FMA(0x1.a01a01abeccc3p-13, r, 0x1.6c16c16c162cfp-10))), r4, CY__FMA(CY__FMA(0x1.11111111100d3p-7, r, 0x1.5555555555556p-5), r2, CY__FMA(0x1.5555555555557p-3, r, 0x1.0000000000000p-1)))
-                         : CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
+                         : cy__exp_q0(r, r2, r4);
     double v  = r2 * q;                                /* exp(r)-1-r */
     double uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
     double p  = 1.0 + uh;                              /* Fast2Sum, 1>=|uh| */
@@ -156,9 +167,6 @@ CY_INLINE void cy__exp_core(double x, uint64_t kadd, int acc, double *p_, double
 #define CY__F_LN2HI 0x1.62e4p-1f                /* 15 significant bits */
 #define CY__F_LN2LO 0x1.7f7d1cp-20f
 
-#ifndef CYACT_SIGMOIDF_ACCURATE
-#define CYACT_SIGMOIDF_ACCURATE 0
-#endif
 /* float exp core: same structure */
 CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *pl_,
                                 float *s1_, float *s2_)
@@ -169,7 +177,7 @@ CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *
     float r  = CY__FMAF(-n, CY__F_LN2LO, r0);
     float r2 = r * r, r4 = r2 * r2;
     float q  = acc >= 2 ? CY__FMAF(CY__FMAF(0x1.a125160000000p-13f, r, 0x1.6d434e0000000p-10f), r4, CY__FMAF(CY__FMAF(0x1.1110e00000000p-7f, r, 0x1.5554e80000000p-5f), r2, CY__FMAF(0x1.5555560000000p-3f, r, 0x1.0000000000000p-1f)))
-                         : CY__FMAF(0x1.6d112c0000000p-10f, r4, CY__FMAF(CY__FMAF(0x1.120b900000000p-7f, r, 0x1.55551a0000000p-5f), r2, CY__FMAF(0x1.5554dc0000000p-3f, r, 0x1.0000000000000p-1f)));
+                         : cy__expf_q0(r, r2, r4);
     float v  = r2 * q;                                /* exp(r)-1-r */
     float uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
     float p  = 1.0f + uh;                              /* Fast2Sum, 1>=|uh| */
@@ -189,6 +197,35 @@ CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *
     *s1_ = cy__u2f((h1 - 1u) << 23);
     *s2_ = cy__u2f((kb - h1 - 1u) << 23);
     *p_ = p; *pl_ = pl;
+}
+
+/* One-scale exp core, for callers that need no error term of exp:
+ * exp(x) = (1 + uh) * 2^n, returns uh (|uh| < 0.42) and *s_ = 2^(n + K).
+ * K is chosen by the caller so that 2^(n + K) is normal over its range of x,
+ * and the caller takes the 2^-K back in its last multiplication, where a
+ * subnormal result is then rounded once. One integer add and shift build the
+ * scale (the two-factor scale of the cores above costs about a quarter of
+ * sigmoid's operations). */
+CY_INLINE double cy__exp_scaled(double x, uint64_t K, double *s_)
+{
+    double t  = CY__FMA(x, CY__D_LOG2E, CY__D_MAGIC);
+    double n  = t - CY__D_MAGIC;
+    double r0 = CY__FMA(-n, CY__D_LN2HI, x);
+    double r  = CY__FMA(-n, CY__D_LN2LO, r0);
+    double r2 = r * r, r4 = r2 * r2;
+    /* the low bits of t hold n: (n + 1023 + K) << 52, wrapping mod 2^64 */
+    *s_ = cy__u2d((cy__d2u(t) << 52) + ((1023u + K - cy__d2u(CY__D_MAGIC)) << 52));
+    return CY__FMA(r2, cy__exp_q0(r, r2, r4), r);
+}
+CY_INLINE float cy__expf_scaled(float x, uint32_t K, float *s_)
+{
+    float t  = CY__FMAF(x, CY__F_LOG2E, CY__F_MAGIC);
+    float n  = t - CY__F_MAGIC;
+    float r0 = CY__FMAF(-n, CY__F_LN2HI, x);
+    float r  = CY__FMAF(-n, CY__F_LN2LO, r0);
+    float r2 = r * r, r4 = r2 * r2;
+    *s_ = cy__u2f((cy__f2u(t) << 23) + ((127u + K - cy__f2u(CY__F_MAGIC)) << 23));
+    return CY__FMAF(r2, cy__expf_q0(r, r2, r4), r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,55 +361,47 @@ CY_INLINE float cy_log1pf(float x)
 }
 
 /* ------------------------------------------------------------------ */
-/* sigmoid: e = exp(-|x|) = eh + el (double-double),                   */
-/* y = 1/(1+e) = q*(1 + c) with t = fl(1+eh), err = (1+e) - t (exact   */
-/* Fast2Sum), q = fl(1/t), rq = 1 - q*t (exact), c = rq - q*err.       */
-/* x >= 0: y;  x < 0: e*y.  Only one rounding of size 0.5 ulp at the end.*/
-/* ------------------------------------------------------------------ */
+/* sigmoid: e = exp(-|x|) = (1 + uh) 2^n (one-scale core, K = 56 / 24 so   */
+/* that 2^(n+K) stays normal down to the clamp), t = fl(1 + e), err =    */
+/* (1 + e) - t (Fast2Sum), q = fl(1/t), c = (1 - q*t) - q*err (the       */
+/* division residual, exact by FMA): 1/(1+e) = q*(1 + c) to ~2^-48.      */
+/* x >= 0: y = q*(1 + c);  x < 0: y = e*q*(1 + c).  Both are a*q*(1 + c) */
+/* with a = 2^K or e*2^K, taken back by one final multiplication by      */
+/* 2^-K (exact, or the single rounding of a subnormal result).           */
+/* double: a*(1 + c) = 2^(n+K) * (1 + fma(c, p, uh)), p = 1 + uh, so the  */
+/* rounding of p never reaches y (max 1.2 ULP, no error term of exp).    */
+/* float: the product a*q carries its rounding error ml instead (cheaper */
+/* in float; max 1.5 ULP).                                               */
 CY_INLINE double cy_sigmoid(double x)
 {
-    double p, pl, s1, s2;
+    double s;
     double nx = -cy__fabs(x);
-    nx = nx < -746.0 ? -746.0 : nx;
-    cy__exp_core(nx, 0, 1, &p, &pl, &s1, &s2);
-    double eh = (p * s1) * s2, el = (pl * s1) * s2;
-    double t   = 1.0 + eh;
-    double err = ((1.0 - t) + eh) + el;
+    nx = nx < -746.0 ? -746.0 : nx;       /* sigmoid(-746) < 2^-1075 -> +0 */
+    double uh  = cy__exp_scaled(nx, 56, &s);
+    double p   = 1.0 + uh;
+    double e   = (p * s) * 0x1p-56;
+    double t   = 1.0 + e;
     double q   = 1.0 / t;
-    double rq  = cy__resid(q, t, 1.0);
-    double c   = CY__FMA(-q, err, rq);
-    double ypos = CY__FMA(q, c, q);
-    double m   = eh * q;
-    double ml  = cy__mulerr(eh, q, m);
-    double yneg = m + (ml + CY__FMA(q, el, m * c));
-    return x >= 0.0 ? ypos : yneg;
+    double c   = CY__FMA(-q, (1.0 - t) + e, cy__resid(q, t, 1.0));
+    int pos    = x >= 0.0;
+    double k   = pos ? c : CY__FMA(c, p, uh);
+    double a   = pos ? 0x1p56 : s;
+    return (CY__FMA(q, k, q) * a) * 0x1p-56;
 }
 CY_INLINE float cy_sigmoidf(float x)
 {
-    float p, pl, s1, s2;
+    float s;
     float nx = -cy__fabsf(x);
     nx = nx < -104.0f ? -104.0f : nx;
-    cy__expf_core(nx, 0, CYACT_SIGMOIDF_ACCURATE, &p, &pl, &s1, &s2);
-    float eh = (p * s1) * s2;
-#if CYACT_SIGMOIDF_ACCURATE
-    float el = (pl * s1) * s2;
-    float err = ((1.0f - (1.0f + eh)) + eh) + el;
-#else
-    float err = (1.0f - (1.0f + eh)) + eh;
-#endif
-    float t   = 1.0f + eh;
+    float es  = (1.0f + cy__expf_scaled(nx, 24, &s)) * s;   /* e * 2^24 */
+    float e   = es * 0x1p-24f;
+    float t   = 1.0f + e;
     float q   = 1.0f / t;
-    float rq  = cy__residf(q, t, 1.0f);
-    float c   = CY__FMAF(-q, err, rq);
-    float ypos = CY__FMAF(q, c, q);
-    float m   = eh * q;
-    float ml  = cy__mulerrf(eh, q, m);
-#if CYACT_SIGMOIDF_ACCURATE
-    float yneg = m + (ml + CY__FMAF(q, el, m * c));
-#else
-    float yneg = m + CY__FMAF(m, c, ml);
-#endif
-    return x >= 0.0f ? ypos : yneg;
+    float c   = CY__FMAF(-q, (1.0f - t) + e, cy__residf(q, t, 1.0f));
+    float a   = x >= 0.0f ? 0x1p24f : es;
+    float m   = a * q;
+    float ml  = cy__mulerrf(a, q, m);
+    return (m + CY__FMAF(m, c, ml)) * 0x1p-24f;
 }
 
 /* e/(1+e)^2 = e*q^2*(1+2c) (see sigmoid), e = scale*exp(y), y <= 0.
@@ -446,13 +475,12 @@ CY_INLINE float cy_tanh_gradf(float x)
 
 /* ------------------------------------------------------------------ */
 /* tanh: |x| < 0.55: x + x^3*P(x^2)  (P degree 10 double / 4 float);   */
-/* else 1 - 2/(1+e), e = exp(2|x|) (double-double), with the division  */
+/* else 1 - 2/(1+e), e = exp(2|x|) (one-scale core), with the division */
 /* residual and 1 - q evaluated exactly; |x| clamped to 20 (10 float), */
 /* where tanh rounds to 1.  Sign restored by bit ops (tanh(-0) = -0).  */
 /* ------------------------------------------------------------------ */
 CY_INLINE double cy_tanh(double x)
 {
-    double p, pl, s1, s2;
     double ax = cy__fabs(x);
     ax = ax > 20.0 ? 20.0 : ax;
     /* polynomial branch */
@@ -460,9 +488,8 @@ CY_INLINE double cy_tanh(double x)
     double P  = CY__FMA(CY__FMA(CY__FMA(-0x1.59a834187ce23p-16, z2, CY__FMA(0x1.64fd88e9900a5p-14, z, -0x1.ec1091436eb2ap-13)), z4, CY__FMA(CY__FMA(0x1.34c5a8a996cd4p-11, z, -0x1.7d97cfd138c28p-10), z2, CY__FMA(0x1.d6d339333f329p-9, z, -0x1.226e32f00cf0cp-7))), z4, CY__FMA(CY__FMA(0x1.664f487713373p-6, z, -0x1.ba1ba1b9fec84p-5), z2, CY__FMA(0x1.1111111111032p-3, z, -0x1.5555555555555p-2)));
     double yp = CY__FMA(ax * z, P, ax);
     /* exponential branch */
-    cy__exp_core(2.0 * ax, 0, 0, &p, &pl, &s1, &s2);
-    (void)pl;
-    double eh = (p * s1) * s2;                           /* 2|x| <= 40 */
+    double s;
+    double eh = (1.0 + cy__exp_scaled(2.0 * ax, 0, &s)) * s;   /* 2|x| <= 40 */
     double t   = eh + 1.0;
     double err = (eh - t) + 1.0;
     double q   = 2.0 / t;
@@ -476,15 +503,13 @@ CY_INLINE double cy_tanh(double x)
 }
 CY_INLINE float cy_tanhf(float x)
 {
-    float p, pl, s1, s2;
     float ax = cy__fabsf(x);
     ax = ax > 10.0f ? 10.0f : ax;
     float z  = ax * ax, z2 = z * z, z4 = z2 * z2;
     float P  = CY__FMAF(-0x1.b135380000000p-8f, z4, CY__FMAF(CY__FMAF(0x1.5d220e0000000p-6f, z, -0x1.b9a0440000000p-5f), z2, CY__FMAF(0x1.110fea0000000p-3f, z, -0x1.5555540000000p-2f)));
     float yp = CY__FMAF(ax * z, P, ax);
-    cy__expf_core(2.0f * ax, 0, 0, &p, &pl, &s1, &s2);
-    (void)pl;
-    float eh = (p * s1) * s2;
+    float s;
+    float eh = (1.0f + cy__expf_scaled(2.0f * ax, 0, &s)) * s;
     float t   = eh + 1.0f;
     float err = (eh - t) + 1.0f;
     float q   = 2.0f / t;
