@@ -6,8 +6,8 @@
  * baseline x86-64 build, where fma() would be a slow libm call) the forms are
  * chosen per range so that the first rounding is small against the result:
  * for y <= 1/2, y*y <= y*(1-y); for y > 1/2, 1 - y is exact (Sterbenz).
- * float32 is computed in double, where the products are exact, and rounded
- * once. */
+ * float32 without FMA is computed in double, where the products are exact,
+ * and rounded once. */
 #ifndef CYACT_GRAD_H
 #define CYACT_GRAD_H
 
@@ -25,8 +25,13 @@ CY_INLINE double cy_sigmoid_grad_from_y(double y)
 
 CY_INLINE float cy_sigmoid_grad_from_yf(float y)
 {
+#if CY__HAS_FMAF
+    /* in float: one rounding, and twice the lanes of the double form */
+    return __builtin_fmaf(-y, y, y);
+#else
     double yd = y;
     return (float)(yd - yd * yd);
+#endif
 }
 
 CY_INLINE double cy_tanh_grad_from_y(double y)
@@ -43,7 +48,11 @@ CY_INLINE double cy_tanh_grad_from_y(double y)
 
 CY_INLINE float cy_tanh_grad_from_yf(float y)
 {
+#if CY__HAS_FMAF
+    return __builtin_fmaf(-y, y, 1.0f);
+#else
     double yd = y;
     return (float)(1.0 - yd * yd);
+#endif
 }
 #endif
