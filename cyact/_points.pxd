@@ -31,6 +31,9 @@ cdef extern from "cyact_math.h" nogil:
     float cy_tanh_gradf(float) noexcept
     double cy_tanh_grad(double) noexcept
 
+cdef extern from "cyact_tables.h" nogil:
+    void cy_tanhf_array(const float*, float*, Py_ssize_t) noexcept
+
 cdef extern from "cyact_grad.h" nogil:
     float cy_sigmoid_grad_from_yf(float) noexcept
     double cy_sigmoid_grad_from_y(double) noexcept
@@ -73,6 +76,12 @@ cdef inline floating tanh(floating x) noexcept nogil:
         return cy_tanhf(x)
     else:
         return cy_tanh(x)
+
+
+cdef inline void tanh_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:
+    # float32 tanh over an array: table-driven in the AVX-512 build (see
+    # src/cyact_tables.h), the point function above in the others.
+    cy_tanhf_array(a, out, n)
 
 
 cdef inline floating relu(floating x) noexcept nogil:
