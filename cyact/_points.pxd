@@ -79,7 +79,7 @@ cdef inline floating tanh(floating x) noexcept nogil:
 
 
 cdef inline void tanh_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:
-    # float32 tanh over an array: table-driven in the AVX-512 build (see
+    # float32 tanh over an array: table-driven in the AVX-512 and AVX2 builds (see
     # src/cyact_tables.h), the point function above in the others.
     cy_tanhf_array(a, out, n)
 

@@ -1,21 +1,22 @@
 /* cyact_tables.h -- table-driven kernels over whole arrays, for builds
- * with AVX-512.
+ * with AVX-512 or AVX2.
  *
- * float32 tanh: |x| falls in one of 30 intervals (see
- * scripts/fit_tanhf_table.py, which prints cy__tanhf_tab below), each with
- * its own degree-5 polynomial in r = |x| - a. With AVX-512 a 32-entry table
- * fits in two registers and one vpermt2ps looks a coefficient up for 16
- * lanes, so tanh costs about 19 instructions per 16 elements and no division
- * (the exp form of cyact_math.h needs an exp, a division and its
- * correction: 0.60 against 0.24 ns per element here). Error: at most
- * 1.11 ULP, checked over every float. Without AVX-512 a 32-entry lookup
- * needs four permutes or a gather per coefficient, slower than the exp form,
- * which the other builds keep (cy_tanhf_array falls back to it).
+ * float32 tanh: |x| falls in one of a few intervals, found from its bits,
+ * each with its own polynomial in r = |x| - a (scripts/fit_tanhf_table.py
+ * fits them and prints cy__tanhf_tab below). The coefficient table is held
+ * in registers and one permute looks a coefficient up for every lane: with
+ * AVX-512, 32 intervals of degree 5 (vpermt2ps on two registers), about 19
+ * instructions per 16 elements; with AVX2, 8 intervals of degree 11
+ * (vpermps), about 30 per 8. No exp and no division: the exp form of
+ * cyact_math.h, which the baseline build keeps, takes 0.60 against 0.24 ns
+ * per element with AVX-512 here, 0.92 against 0.54 with AVX2. Error at most
+ * 1.11 ULP (AVX-512) and 1.09 ULP (AVX2), both checked over every float.
  *
  * GCC vector extensions and, for what they cannot say in one instruction
- * (a min that keeps NaN, a 32-bit max, an FMA), AVX-512 intrinsics. Each vector goes through the same instructions; the tail of
- * an array is copied into a padded block, so every element's result is the
- * same wherever it lies (any thread split gives the same bits). */
+ * (a min that keeps NaN, a 32-bit max, an FMA), intrinsics. Each vector goes
+ * through the same instructions; the tail of an array is copied into a
+ * padded block, so every element's result is the same wherever it lies (any
+ * thread split gives the same bits). */
 #ifndef CYACT_TABLES_H
 #define CYACT_TABLES_H
 
@@ -23,12 +24,25 @@
 #include <string.h>
 #include "cyact_math.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 
-/* Row j < 6: coefficient of r^j; row 6: the interval's left end a.
- * Interval k is in slot (491 + k) mod 32. */
-static const float cy__tanhf_tab[7][32] __attribute__((aligned(64))) = {
+/* Row j <= CY__TANH_DEG: coefficient of r^j; last row: the interval's left
+ * end a. Interval k is in slot (CY__TANH_BASE + k) mod CY__TANH_SLOTS. */
+#if defined(__AVX512F__)
+#define CY__TANH_LANES 16
+#define CY__TANH_SLOTS 32
+#define CY__TANH_DEG 5
+#define CY__TANH_SHIFT 21           /* exponent and two mantissa bits */
+#define CY__TANH_BASE 491           /* (bits of 2^-4) >> 21, minus 1 */
+#define CY__MINPS(a, b) _mm512_min_ps(a, b)
+#define CY__MAXEPI32(a, b) _mm512_max_epi32(a, b)
+#define CY__FMAPS(a, b, c) _mm512_fmadd_ps(a, b, c)
+typedef __m512 cy__tmf;
+typedef __m512i cy__tmi;
+/* 32 slots in two registers: vpermt2ps */
+#define CY__LOOKUP(t, j, idx) __builtin_shuffle((t)[j][0], (t)[j][1], idx)
+static const float cy__tanhf_tab[CY__TANH_DEG + 2][CY__TANH_SLOTS] __attribute__((aligned(64))) = {
     {0x1.ed95060000000p-1f, 0x1.f925820000000p-1f, 0x1.fd77d20000000p-1f, 0x1.ff112c0000000p-1f, 0x1.ffa8180000000p-1f, 0x1.fff41a0000000p-1f, 0x1.fffe640000000p-1f, 0x1.ffffc80000000p-1f, 0x1.fffff80000000p-1f, 0.0f, 0.0f, 0.0f, 0x1.ff559a0000000p-5f, 0x1.3f59be0000000p-4f, 0x1.7ee1020000000p-4f, 0x1.be38d80000000p-4f, 0x1.fd59920000000p-4f, 0x1.3d6bc80000000p-3f, 0x1.7b8ffa0000000p-3f, 0x1.b8fd040000000p-3f, 0x1.f597ea0000000p-3f, 0x1.35f98a0000000p-2f, 0x1.6ef53e0000000p-2f, 0x1.a5729e0000000p-2f, 0x1.d9353e0000000p-2f, 0x1.1bf47e0000000p-1f, 0x1.45323e0000000p-1f, 0x1.6866500000000p-1f, 0x1.85efac0000000p-1f, 0x1.b2523c0000000p-1f, 0x1.cf6f980000000p-1f, 0x1.e1fbfa0000000p-1f},
     {0x1.2161f40000000p-4f, 0x1.b3ad560000000p-6f, 0x1.4348060000000p-7f, 0x1.dd34340000000p-9f, 0x1.5f4d8c0000000p-10f, 0x1.7c917a0000000p-13f, 0x1.9c110c0000000p-16f, 0x1.be24540000000p-19f, 0x1.e0abd40000000p-22f, 0.0f, 0.0f, 0x1.0000000000000p+0f, 0x1.fe01540000000p-1f, 0x1.fce33e0000000p-1f, 0x1.fb86b80000000p-1f, 0x1.f9ec6c0000000p-1f, 0x1.f815260000000p-1f, 0x1.f3b3600000000p-1f, 0x1.ee69e40000000p-1f, 0x1.e842ca0000000p-1f, 0x1.e149a00000000p-1f, 0x1.d115740000000p-1f, 0x1.be3fba0000000p-1f, 0x1.a945ba0000000p-1f, 0x1.92a9460000000p-1f, 0x1.6284c20000000p-1f, 0x1.3173b20000000p-1f, 0x1.02500a0000000p-1f, 0x1.ae0dea0000000p-2f, 0x1.1f252c0000000p-2f, 0x1.7216660000000p-3f, 0x1.d22ca80000000p-4f},
     {-0x1.16e7620000000p-4f, -0x1.ad9e640000000p-6f, -0x1.417a400000000p-7f, -0x1.dc02c40000000p-9f, -0x1.5c96c00000000p-10f, -0x1.79d3ac0000000p-13f, -0x1.99209e0000000p-16f, -0x1.baf6c40000000p-19f, -0x1.cfc7a00000000p-22f, 0.0f, 0.0f, 0.0f, -0x1.fd57980000000p-5f, -0x1.3d68c60000000p-4f, -0x1.7b888e0000000p-4f, -0x1.b8ed1e0000000p-4f, -0x1.f579320000000p-4f, -0x1.35cbbc0000000p-3f, -0x1.6e86660000000p-3f, -0x1.a48aac0000000p-3f, -0x1.d781200000000p-3f, -0x1.1992020000000p-2f, -0x1.3fd5340000000p-2f, -0x1.5e0ef20000000p-2f, -0x1.7426480000000p-2f, -0x1.893b060000000p-2f, -0x1.8403fe0000000p-2f, -0x1.6ba83a0000000p-2f, -0x1.478e640000000p-2f, -0x1.e732840000000p-3f, -0x1.4eff800000000p-3f, -0x1.b6d9a00000000p-4f},
@@ -37,55 +51,81 @@ static const float cy__tanhf_tab[7][32] __attribute__((aligned(64))) = {
     {0x1.0494fc0000000p-8f, 0x1.f6751e0000000p-10f, 0x1.947cf40000000p-11f, 0x1.334b9c0000000p-12f, 0x1.2028800000000p-14f, 0x1.3935000000000p-17f, 0x1.53487c0000000p-20f, 0x1.6f5cb40000000p-23f, 0x1.9def560000000p-27f, 0.0f, 0.0f, 0x1.1111120000000p-3f, 0x1.05bd300000000p-3f, 0x1.003d700000000p-3f, 0x1.f374400000000p-4f, 0x1.e47dae0000000p-4f, 0x1.cab5e60000000p-4f, 0x1.a286680000000p-4f, 0x1.74c9580000000p-4f, 0x1.42ad0c0000000p-4f, 0x1.e4bd0c0000000p-5f, 0x1.068e680000000p-5f, 0x1.897a300000000p-8f, -0x1.1831980000000p-6f, -0x1.630df20000000p-5f, -0x1.f7f4c80000000p-5f, -0x1.00ac7e0000000p-4f, -0x1.b2c9260000000p-5f, -0x1.070bb40000000p-5f, -0x1.3914d00000000p-7f, 0x1.6969860000000p-10f, 0x1.2d32060000000p-8f},
     {0x1.0000000000000p+1f, 0x1.4000000000000p+1f, 0x1.8000000000000p+1f, 0x1.c000000000000p+1f, 0x1.0000000000000p+2f, 0x1.4000000000000p+2f, 0x1.8000000000000p+2f, 0x1.c000000000000p+2f, 0x1.0000000000000p+3f, 0.0f, 0.0f, 0.0f, 0x1.0000000000000p-4f, 0x1.4000000000000p-4f, 0x1.8000000000000p-4f, 0x1.c000000000000p-4f, 0x1.0000000000000p-3f, 0x1.4000000000000p-3f, 0x1.8000000000000p-3f, 0x1.c000000000000p-3f, 0x1.0000000000000p-2f, 0x1.4000000000000p-2f, 0x1.8000000000000p-2f, 0x1.c000000000000p-2f, 0x1.0000000000000p-1f, 0x1.4000000000000p-1f, 0x1.8000000000000p-1f, 0x1.c000000000000p-1f, 0x1.0000000000000p+0f, 0x1.4000000000000p+0f, 0x1.8000000000000p+0f, 0x1.c000000000000p+0f},
 };
+#else
+#define CY__TANH_LANES 8
+#define CY__TANH_SLOTS 8
+#define CY__TANH_DEG 11
+#define CY__TANH_SHIFT 23           /* the exponent */
+#define CY__TANH_BASE 123           /* (bits of 2^-3) >> 23, minus 1 */
+#define CY__MINPS(a, b) _mm256_min_ps(a, b)
+#define CY__MAXEPI32(a, b) _mm256_max_epi32(a, b)
+#define CY__FMAPS(a, b, c) _mm256_fmadd_ps(a, b, c)
+typedef __m256 cy__tmf;
+typedef __m256i cy__tmi;
+/* 8 slots in one register: vpermps */
+#define CY__LOOKUP(t, j, idx) __builtin_shuffle((t)[j][0], idx)
+static const float cy__tanhf_tab[CY__TANH_DEG + 2][CY__TANH_SLOTS] __attribute__((aligned(64))) = {
+    {0x1.ed95060000000p-1f, 0x1.ffa8180000000p-1f, 0x1.fffff80000000p-1f, 0.0f, 0x1.fd59920000000p-4f, 0x1.f597ea0000000p-3f, 0x1.d9353e0000000p-2f, 0x1.85efac0000000p-1f},
+    {0x1.2162c80000000p-4f, 0x1.5f84420000000p-10f, 0x1.e355b40000000p-22f, 0x1.0000000000000p+0f, 0x1.f815260000000p-1f, 0x1.e149a00000000p-1f, 0x1.92a9460000000p-1f, 0x1.ae0dc00000000p-2f},
+    {-0x1.16fa660000000p-4f, -0x1.5f379a0000000p-10f, -0x1.e355a20000000p-22f, 0.0f, -0x1.f579360000000p-4f, -0x1.d781580000000p-3f, -0x1.7427400000000p-2f, -0x1.4786c00000000p-2f},
+    {0x1.5900160000000p-5f, 0x1.d312ca0000000p-11f, 0x1.4238940000000p-22f, -0x1.5555560000000p-2f, -0x1.4077140000000p-2f, -0x1.071e420000000p-2f, -0x1.81d9880000000p-4f, 0x1.a85caa0000000p-4f},
+    {-0x1.2590360000000p-6f, -0x1.cf04220000000p-12f, -0x1.42335a0000000p-23f, 0.0f, 0x1.468fa00000000p-4f, 0x1.1e0db40000000p-3f, 0x1.51420a0000000p-3f, 0x1.c617b20000000p-6f},
+    {0x1.3e855a0000000p-8f, 0x1.688de80000000p-13f, 0x1.01a1200000000p-24f, 0x1.1111120000000p-3f, 0x1.dc4aee0000000p-4f, 0x1.28445e0000000p-4f, -0x1.be32ac0000000p-6f, -0x1.7b75920000000p-5f},
+    {-0x1.43e6cc0000000p-12f, -0x1.bfb1a80000000p-15f, -0x1.566e1e0000000p-26f, 0.0f, -0x1.6673ea0000000p-5f, -0x1.1c39520000000p-4f, -0x1.9c0db20000000p-5f, 0x1.3644c80000000p-6f},
+    {-0x1.e9066c0000000p-12f, 0x1.b4252e0000000p-17f, 0x1.81868a0000000p-28f, -0x1.ba1ba20000000p-5f, -0x1.5afa620000000p-5f, -0x1.e50f7c0000000p-7f, 0x1.cd13720000000p-6f, 0x1.4a113a0000000p-9f},
+    {0x1.1f06dc0000000p-12f, -0x1.3f384c0000000p-19f, -0x1.6c7bec0000000p-30f, 0.0f, 0x1.661ac60000000p-6f, 0x1.efc4420000000p-6f, 0x1.3b2e040000000p-7f, -0x1.ddc7f00000000p-8f},
+    {-0x1.57087a0000000p-14f, 0x1.4667820000000p-22f, 0x1.11c0c60000000p-32f, 0x1.664f480000000p-6f, 0x1.ee1d900000000p-7f, 0x1.4b4ba00000000p-12f, -0x1.1b33c20000000p-6f, 0x1.1581240000000p-8f},
+    {0x1.cba5780000000p-17f, -0x1.9b352e0000000p-26f, -0x1.1de0de0000000p-35f, 0.0f, -0x1.79a5d00000000p-7f, -0x1.bbdfd40000000p-7f, 0x1.03d7000000000p-7f, -0x1.47e25e0000000p-10f},
+    {-0x1.1100a40000000p-20f, 0x1.dc5daa0000000p-31f, 0x1.2e440e0000000p-39f, -0x1.226e360000000p-7f, -0x1.43cfee0000000p-10f, 0x1.810f480000000p-8f, -0x1.5b5f460000000p-10f, 0x1.5280800000000p-13f},
+    {0x1.0000000000000p+1f, 0x1.0000000000000p+2f, 0x1.0000000000000p+3f, 0.0f, 0x1.0000000000000p-3f, 0x1.0000000000000p-2f, 0x1.0000000000000p-1f, 0x1.0000000000000p+0f},
+};
+#endif
 
-typedef float cy__f16 __attribute__((vector_size(64)));
-typedef int32_t cy__i16 __attribute__((vector_size(64)));
+typedef float cy__fv __attribute__((vector_size(4 * CY__TANH_LANES)));
+typedef int32_t cy__iv __attribute__((vector_size(4 * CY__TANH_LANES)));
+/* one table row in registers: 32 slots in two vectors, 8 in one */
+typedef cy__fv cy__tanh_row[CY__TANH_SLOTS / CY__TANH_LANES];
 
 /* Pointers, not vector values, cross the function boundary (-Wpsabi). */
-CY_INLINE void cy__tanhf16(const float *a, float *out, const cy__f16 *lo, const cy__f16 *hi)
+CY_INLINE void cy__tanhf_block(const float *a, float *out, const cy__tanh_row *tab)
 {
-    cy__f16 ax, r, p;
-    cy__i16 u, idx;
+    cy__fv ax, r, p;
+    cy__iv u, idx;
     int j;
-    memcpy(&u, a, 64);
-    ax = (cy__f16)(u & 0x7fffffff);
+    memcpy(&u, a, sizeof u);
+    ax = (cy__fv)(u & 0x7fffffff);
     /* min(9.75, |x|): tanh rounds to 1 from 9.01 on, and inf lands there;
-       vminps returns its second operand for NaN, so NaN stays NaN */
-    ax = (cy__f16)_mm512_min_ps(_mm512_set1_ps(9.75f), (__m512)ax);
-    /* exponent and two mantissa bits; below 2^-4 all map to interval 0.
-       NaN maps to a zero slot, and r = NaN carries it through. */
-    idx = (cy__i16)ax >> 21;
-    idx = (cy__i16)_mm512_max_epi32((__m512i)idx, _mm512_set1_epi32(491));
-    r = ax - __builtin_shuffle(lo[6], hi[6], idx);
+       minps returns its second operand for NaN, so NaN stays NaN */
+    ax = (cy__fv)CY__MINPS((cy__tmf)((cy__fv){0} + 9.75f), (cy__tmf)ax);
+    /* below the first binade every |x| maps to interval 0; NaN maps to
+       some slot, and r = NaN carries it through */
+    idx = (cy__iv)ax >> CY__TANH_SHIFT;
+    idx = (cy__iv)CY__MAXEPI32((cy__tmi)idx, (cy__tmi)((cy__iv){0} + CY__TANH_BASE));
+    r = ax - CY__LOOKUP(tab, CY__TANH_DEG + 1, idx);
     /* Horner with explicit FMAs: the same bits whatever -ffp-contract says */
-    p = __builtin_shuffle(lo[5], hi[5], idx);
-    for (j = 4; j >= 0; j--)
-        p = (cy__f16)_mm512_fmadd_ps((__m512)p, (__m512)r,
-                                     (__m512)__builtin_shuffle(lo[j], hi[j], idx));
+    p = CY__LOOKUP(tab, CY__TANH_DEG, idx);
+    for (j = CY__TANH_DEG - 1; j >= 0; j--)
+        p = (cy__fv)CY__FMAPS((cy__tmf)p, (cy__tmf)r, (cy__tmf)CY__LOOKUP(tab, j, idx));
     /* the sign of x back on |tanh|: tanh(-0) = -0 */
-    u = (cy__i16)p | (u & (int32_t)0x80000000);
-    memcpy(out, &u, 64);
+    u = (cy__iv)p | (u & (int32_t)0x80000000);
+    memcpy(out, &u, sizeof u);
 }
 #endif
 
 /* out[i] = tanh(a[i]) (float32); out may be a. */
 static inline void cy_tanhf_array(const float *a, float *out, Py_ssize_t n)
 {
-#if defined(__AVX512F__)
-    cy__f16 lo[7], hi[7];
-    float block[16];
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+    cy__tanh_row tab[CY__TANH_DEG + 2];
+    float block[CY__TANH_LANES];
     Py_ssize_t i;
-    int j;
-    for (j = 0; j < 7; j++) {
-        memcpy(&lo[j], cy__tanhf_tab[j], 64);
-        memcpy(&hi[j], cy__tanhf_tab[j] + 16, 64);
-    }
-    for (i = 0; i + 16 <= n; i += 16)
-        cy__tanhf16(a + i, out + i, lo, hi);
+    memcpy(tab, cy__tanhf_tab, sizeof tab);
+    for (i = 0; i + CY__TANH_LANES <= n; i += CY__TANH_LANES)
+        cy__tanhf_block(a + i, out + i, tab);
     if (i < n) {
         memset(block, 0, sizeof block);
         memcpy(block, a + i, (size_t)(n - i) * sizeof(float));
-        cy__tanhf16(block, block, lo, hi);
+        cy__tanhf_block(block, block, tab);
         memcpy(out + i, block, (size_t)(n - i) * sizeof(float));
     }
 #else
