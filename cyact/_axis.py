@@ -122,6 +122,9 @@ def maxout_grad(*, x=None, y=None, grad=None, pieces, axis=-1, out=None):
 
 def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
     fname = "softmax_cross_entropy_grad"
+    result = _dispatch.fast[fname](x, target, axis, out)  # plain float rows, int classes
+    if result is not None:
+        return result
     xa = _wrap.as_array(fname, "x", x)
     ax = _wrap.axis_index(fname, axis, xa.ndim)
     ta = _wrap.as_array(fname, "target", target)
