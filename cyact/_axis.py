@@ -101,6 +101,9 @@ def maxout(x, pieces, *, axis=-1, out=None):
 def maxout_grad(*, x=None, y=None, grad=None, pieces, axis=-1, out=None):
     _wrap.derivative_input("maxout_grad", x, y, y_allowed=False,
                            why="(it does not tell which piece of a group was the maximum)")
+    result = _dispatch.fast["maxout_grad"](x, grad, pieces, axis, out)  # as maxout's
+    if result is not None:
+        return result
     xa = _wrap.as_array("maxout_grad", "x", x)
     ax, pieces, out_shape = _groups("maxout_grad", xa, pieces, axis)
     ga = None
@@ -119,6 +122,9 @@ def maxout_grad(*, x=None, y=None, grad=None, pieces, axis=-1, out=None):
 
 def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
     fname = "softmax_cross_entropy_grad"
+    result = _dispatch.fast[fname](x, target, axis, out)  # plain float rows, int classes
+    if result is not None:
+        return result
     xa = _wrap.as_array(fname, "x", x)
     ax = _wrap.axis_index(fname, axis, xa.ndim)
     ta = _wrap.as_array(fname, "target", target)

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from . import _wrap
+from . import _dispatch, _wrap
 from ._docs import document
 
 
@@ -58,6 +58,9 @@ def _prepare(fname, x, alpha, grad, out):
 
 
 def prelu(x, alpha, *, out=None):
+    result = _dispatch.fast["prelu"](x, alpha, out)  # plain float arrays, alpha per channel
+    if result is not None:
+        return result
     plan, a_flat, outer, inner, _, _ = _prepare("prelu", x, alpha, None, out)
     if plan.work.size:
         _wrap.kernels().prelu(plan.inputs[0], a_flat, None, plan.work, None, outer, inner)
@@ -67,16 +70,17 @@ def prelu(x, alpha, *, out=None):
 def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
     _wrap.derivative_input("prelu_grad", x, y, y_allowed=False,
                            why="(alpha may be zero or negative)")
+    result = _dispatch.fast["prelu_grad"](x, alpha, grad, out)  # as prelu's
+    if result is not None:
+        return result
     plan, a_flat, outer, inner, ashape, rdtype = _prepare("prelu_grad", x, alpha, grad, out)
-    k = _wrap.kernels()
-    # Per thread: the sums of grad * min(x, 0) per alpha element, then their
-    # compensations (rounding errors), added last.
-    acc = np.zeros((k.get_num_threads(), 2 * a_flat.size), dtype=np.float64)
+    # The sums of grad * min(x, 0) per alpha element (0 for an empty x).
+    total = np.zeros(a_flat.size)
     if plan.work.size:
-        k.prelu(plan.inputs[0], a_flat, plan.inputs[1], plan.work, acc, outer, inner)
+        _wrap.kernels().prelu(plan.inputs[0], a_flat, plan.inputs[1], plan.work, total,
+                              outer, inner)
     grad_x = plan.finish()
     with np.errstate(all="ignore"):  # sums may overflow to inf, correctly
-        total = acc[:, :a_flat.size].sum(axis=0) + acc[:, a_flat.size:].sum(axis=0)
         if total.size != math.prod(ashape):  # alpha was materialized at x's shape
             total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
         grad_alpha = total.reshape(ashape).astype(rdtype)
