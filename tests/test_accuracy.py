@@ -137,3 +137,32 @@ def test_exact_values_agree_with_reference(name, reference, dtype):
         off = np.abs(exact - ref) > np.abs(exact) * np.longdouble(2.0**-58) + atol
     off &= ~(np.isnan(exact) & np.isnan(ref)) & ~((exact == ref) & np.isinf(exact))
     assert not off.any(), (np.flatnonzero(off)[:5], exact[off][:5], ref[off][:5])
+
+
+# ---- float32 tanh over a dense sweep of every float ---------------------------------
+
+def test_tanh_float32_dense(build):
+    """Every 61st float32 (about 35 million values, both signs) is within the
+    forward bound of tanh computed in float64, and the special values are
+    exact: the AVX-512 and AVX2 builds take tanh from per-interval polynomials
+    (src/cyact_tables.h), so a wrong table entry would spoil one interval,
+    which the mpmath sweep might sample only sparsely. (float64 tanh is within
+    about 1 ULP of float64, 2^-29 of a float32 ULP: an exact reference here.)"""
+    bits = np.arange(0, 0x7F800000, 61, dtype=np.uint32)
+    x = bits.view(np.float32)
+    x = np.concatenate([x, -x])
+    ref = np.tanh(x.astype(np.float64))
+    got = cyact.tanh(x).astype(np.float64)
+    with np.errstate(under="ignore"):   # spacing of subnormals: this test's own
+        ulp = np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64)
+    # near 1, the spacing of the float32 values below 1
+    ulp = np.where(np.abs(ref) >= 1 - 2.0**-25, 2.0**-24, ulp)
+    err = np.abs(got - ref) / ulp
+    worst = int(np.argmax(err))
+    assert err[worst] <= util.FORWARD_ULP[util.F32], (
+        f"tanh float32 on build {build}: {err[worst]:.3f} ULP at x = {x[worst]!r}")
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 9.75, 30.0, 2.0**-149],
+                       dtype=np.float32)
+    out = cyact.tanh(special)
+    np.testing.assert_array_equal(out, [0.0, -0.0, 1.0, -1.0, np.nan, 1.0, 1.0, 2.0**-149])
+    assert np.signbit(out[1]) and not np.signbit(out[0])
