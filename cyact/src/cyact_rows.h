@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "cyact_math.h"
+
 /* Lanes: as many doubles as one vector register holds (8 with AVX-512, 4
  * with AVX, 2 otherwise). A wider generic vector is split by GCC, and its
  * comparisons then go element by element through memory (softmax float64 on
@@ -59,64 +61,48 @@ static inline double cy__two_sum1(double *s, double x)
 
 /* max of a row, NaN when the row holds a NaN (n >= 1): a NaN is kept in
  * lanes of its own (a comparison with NaN is false, so the max lanes alone
- * would drop it).
- * Sum: compensated, in double: the sum's relative error reaches every
- * softmax output, and plain summation of a long float64 row exceeds the
- * 4-ULP bound. */
+ * would drop it). The maximum is exact whatever the order, so these vectors
+ * are a whole register of T (16 floats with AVX-512, not the 8 of the
+ * sums), and four of them run side by side: one chain of compare-and-select
+ * waited on its own latency (softmax float32: 16% of the time in the max). */
 #define CY_ROWS_DEFINE(T, I, SUFFIX)                                            \
 typedef T cy__v##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(T))));     \
-typedef I cy__m##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(T))));     \
+typedef T cy__r##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double)))); \
+typedef I cy__rm##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double)))); \
                                                                                 \
 static inline T cy_row_max##SUFFIX(const T *x, Py_ssize_t n)                   \
 {                                                                               \
-    cy__v##SUFFIX m, nan = {0}, v;                                              \
-    cy__m##SUFFIX is_nan;                                                       \
-    Py_ssize_t i = CY_LANES;                                                    \
-    T best, seen_nan = 0;                                                       \
-    int j;                                                                      \
-    if (n < CY_LANES) {                                                         \
-        for (j = 0; j < CY_LANES; j++) m[j] = x[0];                             \
-        i = 0;                                                                  \
-    } else {                                                                    \
-        memcpy(&m, x, sizeof m);                                                \
-        is_nan = m != m;                                                        \
-        nan = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, is_nan, m, nan);         \
-    }                                                                           \
-    for (; i + CY_LANES <= n; i += CY_LANES) {                                  \
-        memcpy(&v, x + i, sizeof v);                                            \
-        m = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, v > m, v, m);              \
-        is_nan = v != v;                                                        \
-        nan = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, is_nan, v, nan);         \
-    }                                                                           \
-    best = m[0];                                                                \
-    for (j = 0; j < CY_LANES; j++) {                                            \
-        best = m[j] > best ? m[j] : best;                                       \
-        seen_nan = nan[j] != nan[j] ? nan[j] : seen_nan;                        \
+    enum { L = CY_LANES * sizeof(double) / sizeof(T), K = 4 };                  \
+    const cy__r##SUFFIX zero = {0};                                             \
+    cy__r##SUFFIX m[K], nan[K], v;                                              \
+    Py_ssize_t i = 0;                                                           \
+    T best = x[0], seen_nan = 0;                                                \
+    int j, k;                                                                   \
+    if (n >= K * L) {                                                           \
+        for (k = 0; k < K; k++) {                                               \
+            memcpy(&m[k], x + k * L, sizeof v);                                 \
+            nan[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, m[k] != m[k],    \
+                                m[k], zero);                                    \
+        }                                                                       \
+        for (i = K * L; i + K * L <= n; i += K * L)                             \
+            for (k = 0; k < K; k++) {                                           \
+                memcpy(&v, x + i + k * L, sizeof v);                            \
+                m[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, v > m[k],      \
+                                  v, m[k]);                                     \
+                nan[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, v != v,      \
+                                    v, nan[k]);                                 \
+            }                                                                   \
+        for (k = 0; k < K; k++)                                                 \
+            for (j = 0; j < L; j++) {                                           \
+                best = m[k][j] > best ? m[k][j] : best;                         \
+                seen_nan = nan[k][j] != nan[k][j] ? nan[k][j] : seen_nan;       \
+            }                                                                   \
     }                                                                           \
     for (; i < n; i++) {                                                        \
         best = x[i] > best ? x[i] : best;                                       \
         seen_nan = x[i] != x[i] ? x[i] : seen_nan;                              \
     }                                                                           \
     return seen_nan != seen_nan ? seen_nan : best;                              \
-}                                                                               \
-                                                                                \
-static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
-{                                                                               \
-    cy__vd s = {0}, c = {0}, w;                                                 \
-    cy__v##SUFFIX v;                                                            \
-    double total = 0, comp = 0;                                                 \
-    Py_ssize_t i = 0;                                                           \
-    int j;                                                                      \
-    for (; i + CY_LANES <= n; i += CY_LANES) {                                  \
-        memcpy(&v, x + i, sizeof v);                                            \
-        w = __builtin_convertvector(v, cy__vd);                                 \
-        cy__two_sum(&s, &w, &c);                                                \
-    }                                                                           \
-    for (j = 0; j < CY_LANES; j++)                                              \
-        comp += cy__two_sum1(&total, s[j]) + c[j];                              \
-    for (; i < n; i++)                                                          \
-        comp += cy__two_sum1(&total, x[i]);                                     \
-    return total + comp;                                                        \
 }
 
 /* *sum + *comp += the sum over i of x[i] * g[i] (g = 1 when has_g is 0),
@@ -192,6 +178,40 @@ static inline double cy_row_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n)  \
     double sum = 0, comp = 0;                                                   \
     cy__dot##SUFFIX(x, g, n, &sum, &comp, 1, 0);                                \
     return sum + comp;                                                          \
+}                                                                               \
+                                                                                \
+/* The sum of a row: the dot without g (the sum's relative error reaches    \
+ * every softmax output, and a plain float64 sum of a long row exceeds the   \
+ * 4-ULP bound). */                                                          \
+static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
+{                                                                               \
+    double sum = 0, comp = 0;                                                   \
+    cy__dot##SUFFIX(x, x, n, &sum, &comp, 0, 0);                                \
+    return sum + comp;                                                          \
+}
+
+/* The exps of a float row for softmax (at_max = 1) and log_softmax
+ * (at_max = 0: its sum leaves out the maxima, counted in *count), in double
+ * (cy_exp_rowf): buf[i] = exp(x[i] - m), and their sum, made in the same
+ * pass. A plain double sum: its n 2^-53 relative error is far below float's
+ * 2^-24. omp simd lets GCC vectorize the reduction in lanes of its choice,
+ * fixed for a build, so the result does not depend on the thread count. */
+static inline __attribute__((always_inline)) double
+cy_row_expsumf(const float *x, float m, double at_max, double *buf, Py_ssize_t n,
+               Py_ssize_t *count)
+{
+    const double md = m;
+    double s = 0;
+    Py_ssize_t i, k = 0;
+#pragma omp simd reduction(+:s, k)
+    for (i = 0; i < n; i++) {
+        double e = x[i] == m ? at_max : cy_exp_rowf((double)x[i] - md);
+        buf[i] = e;
+        s += e;
+        k += x[i] == m;
+    }
+    *count = k;
+    return s;
 }
 
 CY_ROWS_DEFINE(float, int, f)
