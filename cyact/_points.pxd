@@ -20,6 +20,7 @@ cdef extern from "cyact_math.h" nogil:
     double cy_exp(double) noexcept
     double cy_exp_rowf(double) noexcept
     double cy_exp_rowd(double, double) noexcept
+    const double CY_EXP_ROWD_SCALE
     double cy_div_by(double, double, double) noexcept
     float cy_expm1f(float) noexcept
     double cy_expm1(double) noexcept
