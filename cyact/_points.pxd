@@ -19,6 +19,7 @@ cdef extern from "cyact_math.h" nogil:
     float cy_expf(float) noexcept
     double cy_exp(double) noexcept
     double cy_exp_rowf(double) noexcept
+    double cy_exp_of_float(double) noexcept
     double cy_exp_rowd(double, double) noexcept
     const double CY_EXP_ROWD_SCALE
     double cy_div_by(double, double, double) noexcept

@@ -224,21 +224,36 @@ CY_INLINE float cy_expf(float x)
 /* underflow), one ln2 constant (error n 2^-54 <= 2^-45) and the float  */
 /* exp core's cheaper polynomial (within 2^-26.5 of exp on the reduced  */
 /* range, 0.18 ULP of float), by Horner: no r^2, and the 1 + folded into */
-/* the last FMA. Float's 2^-24 needs no error terms. d is clamped to     */
-/* -200 (written as a max, one instruction), where exp is 2^-288.5:      */
-/* normal in double (so the scale is an integer add to the exponent), 0  */
-/* once rounded to float. d must not be NaN (the caller's rows with a    */
-/* NaN take another path): the add would make a number of it.            */
-CY_INLINE double cy_exp_rowf(double d)
+/* the last FMA. Float's 2^-24 needs no error terms. For d in [-300,    */
+/* 709] the result is normal in double, so the scale 2^n is an integer  */
+/* add to the exponent: the bits of t, shifted, are n's exponent field  */
+/* mod 2^64. */
+CY_INLINE double cy__exp_for_float(double d)
 {
-    d = d > -200.0 ? d : -200.0;
     double t = CY__FMA(d, CY__D_LOG2E, CY__D_MAGIC);
     double n = t - CY__D_MAGIC;
     double r = CY__FMA(-n, 0x1.62e42fefa39efp-1, d);
     double h = CY__FMA(CY__FMA(CY__FMA(CY__FMA(CY__FMA(0x1.6d112c0000000p-10, r, 0x1.120b900000000p-7), r,
                                                0x1.55551a0000000p-5), r, 0x1.5554dc0000000p-3), r, 0.5), r, 1.0);
-    /* t's low bits hold n: shifted, they are n's exponent field mod 2^64 */
     return cy__u2d(cy__d2u(CY__FMA(h, r, 1.0)) + (cy__d2u(t) << 52));
+}
+
+/* exp(d), d = x - max of a float row (d <= 0, -inf; not NaN: the caller's
+ * rows with a NaN take another path, the add would make a number of it).
+ * d is clamped to -200 (written as a max, one instruction), where exp is
+ * 2^-288.5: 0 once rounded to float. */
+CY_INLINE double cy_exp_rowf(double d)
+{
+    return cy__exp_for_float(d > -200.0 ? d : -200.0);
+}
+
+/* exp(y) of any float y, in double for a result rounded to float later
+ * (log_softmax's VJP from y): y beyond 709 gives inf, a NaN itself. */
+CY_INLINE double cy_exp_of_float(double y)
+{
+    double e = cy__exp_for_float(y > -200.0 ? (y < 709.0 ? y : 709.0) : -200.0);
+    e = y > 709.0 ? 1.0 / 0.0 : e;
+    return y == y ? e : y;
 }
 
 /* Rows of double: 2^64 exp(d + err), err the rounding error of d = x -    */

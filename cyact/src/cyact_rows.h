@@ -171,23 +171,6 @@ static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
         cy__dot##SUFFIX(x, g, n, sum, comp, 1, 1);                              \
     else                                                                        \
         cy__dot##SUFFIX(x, x, n, sum, comp, 0, 1);                              \
-}                                                                               \
-                                                                                \
-static inline double cy_row_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n)  \
-{                                                                               \
-    double sum = 0, comp = 0;                                                   \
-    cy__dot##SUFFIX(x, g, n, &sum, &comp, 1, 0);                                \
-    return sum + comp;                                                          \
-}                                                                               \
-                                                                                \
-/* The sum of a row: the dot without g (the sum's relative error reaches    \
- * every softmax output, and a plain float64 sum of a long row exceeds the   \
- * 4-ULP bound). */                                                          \
-static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
-{                                                                               \
-    double sum = 0, comp = 0;                                                   \
-    cy__dot##SUFFIX(x, x, n, &sum, &comp, 0, 0);                                \
-    return sum + comp;                                                          \
 }
 
 /* The exps of a float row for softmax (at_max = 1) and log_softmax
@@ -218,5 +201,46 @@ CY_ROWS_DEFINE(float, int, f)
 CY_ROWS_DEFINE(double, long long, d)
 CY_DOT_DEFINE(float, f)
 CY_DOT_DEFINE(double, d)
+
+/* Sums and dots along a row, in double. double: compensated (cy__dotd):
+ * the sum's relative error reaches every softmax output, and a plain
+ * float64 sum of a long row exceeds the 4-ULP bound. float: the products
+ * are exact in double and a plain double sum errs by at most n 2^-53, so a
+ * loop GCC vectorizes under omp simd (lanes of its choice, fixed for a
+ * build) serves; cy__dotf's converted vector types went through extracts
+ * and inserts (softmax_grad float32: twice PyTorch's time). */
+static inline double cy_row_dotd(const double *x, const double *g, Py_ssize_t n)
+{
+    double sum = 0, comp = 0;
+    cy__dotd(x, g, n, &sum, &comp, 1, 0);
+    return sum + comp;
+}
+
+static inline double cy_row_sumd(const double *x, Py_ssize_t n)
+{
+    double sum = 0, comp = 0;
+    cy__dotd(x, x, n, &sum, &comp, 0, 0);
+    return sum + comp;
+}
+
+static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
+{
+    double s = 0;
+    Py_ssize_t i;
+#pragma omp simd reduction(+:s)
+    for (i = 0; i < n; i++)
+        s += (double)x[i] * (double)g[i];
+    return s;
+}
+
+static inline double cy_row_sumf(const float *x, Py_ssize_t n)
+{
+    double s = 0;
+    Py_ssize_t i;
+#pragma omp simd reduction(+:s)
+    for (i = 0; i < n; i++)
+        s += x[i];
+    return s;
+}
 
 #endif
