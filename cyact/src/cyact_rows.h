@@ -174,20 +174,22 @@ static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
 }
 
 /* The exps of a float row with a finite maximum m, in double
- * (cy_exp_rowf), summed in the same pass; buf[i] = exp(x[i] - m) unless buf
- * is NULL. The maxima give exp(0) = 1 by themselves: a compare and select
- * per element (to set them apart) took a third of the loop's time on AVX2.
- * ones NULL (softmax): the sum of all. ones given (log_softmax): the sum of
- * the exps below 1, and in *ones how many are 1: the maxima, and any x so
- * close to m that its exp rounds to 1, as good as a maximum (exp <= 1 for
- * d <= 0, so none exceeds 1). log1p(sum + ones - 1) then keeps relative
- * accuracy where the sum is tiny, which the sum of all would lose to the
- * maxima's 1. ones is the difference of the two sums, each exact to far
- * within 1/2. Plain double sums: their n 2^-53 relative error is far below
- * float's 2^-24. omp simd lets GCC vectorize the reductions in lanes of its
- * choice, fixed for a build, so no result depends on the thread count. */
+ * (cy_exp_rowf), summed in the same pass. The maxima give exp(0) = 1 by
+ * themselves: a compare and select per element (to set them apart) took a
+ * third of the loop's time on AVX2.
+ * ones NULL (softmax): buf[i] = exp(x[i] - m), and the sum of all.
+ * ones given (log_softmax; buf unused): the sum of the exps below 1, and in
+ * *ones how many are 1: the maxima, and any x so close to m that its exp
+ * rounds to 1, as good as a maximum (exp <= 1 for d <= 0, so none exceeds
+ * 1). log1p(sum + ones - 1) then keeps relative accuracy where the sum is
+ * tiny, which the sum of all would lose to the maxima's 1. ones is the
+ * difference of the two sums, each exact to far within 1/2.
+ * Plain double sums: their n 2^-53 relative error is far below float's
+ * 2^-24. omp simd lets GCC vectorize the reductions in lanes of its choice,
+ * fixed for a build, so no result depends on the thread count. */
 static inline __attribute__((always_inline)) double
-cy_row_expsumf(const float *x, float m, double *buf, Py_ssize_t n, double *ones)
+cy__row_expsumf(const float *x, float m, double *buf, Py_ssize_t n, double *ones,
+                const int lse)
 {
     const double md = m;
     double s = 0, all = 0;
@@ -195,19 +197,26 @@ cy_row_expsumf(const float *x, float m, double *buf, Py_ssize_t n, double *ones)
 #pragma omp simd reduction(+:s, all)
     for (i = 0; i < n; i++) {
         double e = cy_exp_rowf((double)x[i] - md);
-        /* buf and ones are constants at each call: the loops are compiled apart */
-        if (buf)
-            buf[i] = e;
-        if (ones) {
+        if (lse) {
             all += e;
             s += e < 1.0 ? e : 0.0;
         } else {
+            buf[i] = e;
             s += e;
         }
     }
-    if (ones)
+    if (lse)
         *ones = (double)(Py_ssize_t)(all - s + 0.5);
     return s;
+}
+
+static inline double cy_row_expsumf(const float *x, float m, double *buf, Py_ssize_t n,
+                                    double *ones)
+{
+    /* a constant flag: a test of ones or buf inside the loop became a masked
+     * store there (softmax float32 on AVX2: 10% of the time in it) */
+    return ones ? cy__row_expsumf(x, m, buf, n, ones, 1)
+                : cy__row_expsumf(x, m, buf, n, ones, 0);
 }
 
 CY_ROWS_DEFINE(float, int, f)
