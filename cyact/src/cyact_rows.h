@@ -63,8 +63,9 @@ static inline double cy__two_sum1(double *s, double x)
  * lanes of its own (a comparison with NaN is false, so the max lanes alone
  * would drop it). The maximum is exact whatever the order, so these vectors
  * are a whole register of T (16 floats with AVX-512, not the 8 of the
- * sums), and four of them run side by side: one chain of compare-and-select
- * waited on its own latency (softmax float32: 16% of the time in the max). */
+ * sums), and two of them run side by side: one chain of compare-and-select
+ * waited on its own latency (softmax float32: 16% of the time in the max);
+ * four spilled registers on AVX2 and were slower on rows of 1000. */
 #define CY_ROWS_DEFINE(T, I, SUFFIX)                                            \
 typedef T cy__v##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(T))));     \
 typedef T cy__r##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double)))); \
@@ -72,7 +73,7 @@ typedef I cy__rm##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double))))
                                                                                 \
 static inline T cy_row_max##SUFFIX(const T *x, Py_ssize_t n)                   \
 {                                                                               \
-    enum { L = CY_LANES * sizeof(double) / sizeof(T), K = 4 };                  \
+    enum { L = CY_LANES * sizeof(double) / sizeof(T), K = 2 };                  \
     const cy__r##SUFFIX zero = {0};                                             \
     cy__r##SUFFIX m[K], nan[K], v;                                              \
     Py_ssize_t i = 0;                                                           \
@@ -92,11 +93,17 @@ static inline T cy_row_max##SUFFIX(const T *x, Py_ssize_t n)                   \
                 nan[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, v != v,      \
                                     v, nan[k]);                                 \
             }                                                                   \
-        for (k = 0; k < K; k++)                                                 \
-            for (j = 0; j < L; j++) {                                           \
-                best = m[k][j] > best ? m[k][j] : best;                         \
-                seen_nan = nan[k][j] != nan[k][j] ? nan[k][j] : seen_nan;       \
-            }                                                                   \
+        /* vectors first: a row of 1000 floats was a fifth lane by lane */    \
+        for (k = 1; k < K; k++) {                                               \
+            m[0] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, m[k] > m[0],       \
+                              m[k], m[0]);                                      \
+            nan[0] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX,                  \
+                                nan[k] != nan[k], nan[k], nan[0]);              \
+        }                                                                       \
+        for (j = 0; j < L; j++) {                                               \
+            best = m[0][j] > best ? m[0][j] : best;                             \
+            seen_nan = nan[0][j] != nan[0][j] ? nan[0][j] : seen_nan;           \
+        }                                                                       \
     }                                                                           \
     for (; i < n; i++) {                                                        \
         best = x[i] > best ? x[i] : best;                                       \
