@@ -237,7 +237,7 @@ CY_DOT_DEFINE(double, d)
  * are exact in double and a plain double sum errs by at most n 2^-53, so a
  * loop GCC vectorizes under omp simd (lanes of its choice, fixed for a
  * build) serves; cy__dotf's converted vector types went through extracts
- * and inserts (softmax_grad float32: twice PyTorch's time). */
+ * and inserts. */
 static inline double cy_row_dotd(const double *x, const double *g, Py_ssize_t n)
 {
     double sum = 0, comp = 0;
