@@ -667,7 +667,7 @@ GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.9
 # too: SOFTMAX_ULP on y moves the VJP y (g - s) by at most
 # 4 ULP * (|g| + |s|) + |y| * 4 ULP * sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
 # Measured (scripts/accuracy_table.py's sweep, rows up to 1000): from y at most
-# 1.87 (float64; 9.98 before the sums were compensated), from x at most 4.44.
+# 1.87 (float64; 9.98 before the sums were compensated), from x at most 5.02.
 VJP_Y_BOUND = {F32: 2.0, F64: 2.0}
 VJP_X_BOUND = {F32: 2 * 2 * util.SOFTMAX_ULP[F32], F64: 2 * 2 * util.SOFTMAX_ULP[F64]}
 # prelu_grad's grad_alpha over rows of ALPHA_ROW terms grad * x, summed with

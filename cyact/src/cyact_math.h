@@ -249,6 +249,95 @@ CY_INLINE float cy_expf(float x)
 }
 
 /* ------------------------------------------------------------------ */
+/* exp(d) for the softmax family's rows: d = x - max, so d <= 0 or     */
+/* -inf, never NaN (rows with a NaN take another path). Cheaper than   */
+/* cy_exp: no overflow clamp, and one scale factor, always normal,     */
+/* made by a shift of t's bits (its bias folded into the magic         */
+/* constant) instead of the two factors of gradual underflow: each     */
+/* variant below says where the subnormal results are rounded.         */
+/* ------------------------------------------------------------------ */
+/* Rows of float, in double: d = x - max computed in double (error <=     */
+/* 2^-53 |d|, so exp(d) is off by 2^-45 at most for the d that do not   */
+/* underflow), one ln2 constant (error n 2^-54 <= 2^-45) and the float  */
+/* exp core's cheaper polynomial (within 2^-26.5 of exp on the reduced  */
+/* range, 0.18 ULP of float), by Horner: no r^2, and the 1 + folded into */
+/* the last FMA. Float's 2^-24 needs no error terms. For d in [-300,    */
+/* 709] the result is normal in double, so the scale 2^n is an integer  */
+/* add to the exponent: the bits of t, shifted, are n's exponent field  */
+/* mod 2^64. */
+CY_INLINE double cy__exp_for_float(double d)
+{
+    double t = CY__FMA(d, CY__D_LOG2E, CY__D_MAGIC);
+    double n = t - CY__D_MAGIC;
+    double r = CY__FMA(-n, 0x1.62e42fefa39efp-1, d);
+    double h = CY__FMA(CY__FMA(CY__FMA(CY__FMA(CY__FMA(0x1.6d112c0000000p-10, r, 0x1.120b900000000p-7), r,
+                                               0x1.55551a0000000p-5), r, 0x1.5554dc0000000p-3), r, 0.5), r, 1.0);
+    return cy__u2d(cy__d2u(CY__FMA(h, r, 1.0)) + (cy__d2u(t) << 52));
+}
+
+/* exp(d), d = x - max of a float row (d <= 0, -inf; not NaN: the caller's
+ * rows with a NaN take another path, the add would make a number of it).
+ * d is clamped to -200, where exp is 2^-288.5: 0 once rounded to float,
+ * the one rounding of a subnormal float result. */
+CY_INLINE double cy_exp_rowf(double d)
+{
+    return cy__exp_for_float(d > -200.0 ? d : -200.0);
+}
+
+/* exp(y) of any float y, in double for a result rounded to float later
+ * (log_softmax's VJP from y): y beyond 709 gives inf, a NaN itself. */
+CY_INLINE double cy_exp_of_float(double y)
+{
+    double e = cy__exp_for_float(y > -200.0 ? (y < 709.0 ? y : 709.0) : -200.0);
+    e = y > 709.0 ? 1.0 / 0.0 : e;
+    return y == y ? e : y;
+}
+
+/* Rows of double: 2^64 exp(d + err), err the rounding error of d = x -    */
+/* max (exp(d) alone would multiply it by |d|: about 64 ULP on softmax),  */
+/* folded into the low part of the reduced argument: exp(r + rl) =        */
+/* 1 + a + rl (1 + a), a = exp(r) - 1 = r + r^2 q(r) (rl exp(r), not the   */
+/* exp core's rl (1 + r): err reaches 2^-44). Within 1.2 ULP, against the */
+/* core's 0.5 at acc = 2, whose Fast2Sums cost 7-17% more time on rows of */
+/* 1000 (the softmax outputs stay within 2.2 ULP). The scale 2^(n+64) is  */
+/* exact: normal for every d >= -746. The caller divides by a sum of the  */
+/* same scaled values (softmax: the quotient, rounded once, underflows    */
+/* gradually) or scales the sum back by 2^-64 (one rounding): no multiply */
+/* per element.                                                           */
+#define CY_EXP_ROWD_SCALE 0x1p64
+CY_INLINE double cy_exp_rowd(double d, double err)
+{
+    const double bias = CY__D_MAGIC + 1023.0 + 64.0;
+    /* exp(-746) < 2^-1075: 0, also in a sum later scaled back */
+    int live = d > -746.0;
+    d = live ? d : -746.0;
+    double t  = CY__FMA(d, CY__D_LOG2E, bias);
+    double n  = t - bias;
+    double r0 = CY__FMA(-n, CY__D_LN2HI, d);           /* exact */
+    double r  = CY__FMA(-n, CY__D_LN2LO, r0);
+    double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r) + err; /* r + rl = d + err - n ln2 */
+    double r2 = r * r, r4 = r2 * r2;
+    double q  = CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
+    double a  = CY__FMA(r2, q, r);
+    double e  = 1.0 + (a + CY__FMA(rl, a, rl));
+    return live ? e * cy__u2d(cy__d2u(t) << 52) : 0.0;
+}
+
+/* b / s from q = fl(1 / s): the product and one Newton step on its    */
+/* residual (exact with FMA), within a hair of the rounded quotient and */
+/* far cheaper than a division; without FMA the division itself.       */
+CY_INLINE double cy_div_by(double b, double s, double q)
+{
+#if CY__HAS_FMA
+    double y = b * q;
+    return __builtin_fma(__builtin_fma(-y, s, b), q, y);
+#else
+    (void)q;
+    return b / s;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
 /* expm1: 2^n*(1+u) - 1 = TwoSum(2^n, -1) + 2^n*uh + 2^n*ul            */
 /* ------------------------------------------------------------------ */
 CY_INLINE double cy_expm1(double x)

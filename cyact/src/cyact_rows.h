@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "cyact_math.h"
+
 /* Lanes: as many doubles as one vector register holds (8 with AVX-512, 4
  * with AVX, 2 otherwise). A wider generic vector is split by GCC, and its
  * comparisons then go element by element through memory (softmax float64 on
@@ -59,64 +61,55 @@ static inline double cy__two_sum1(double *s, double x)
 
 /* max of a row, NaN when the row holds a NaN (n >= 1): a NaN is kept in
  * lanes of its own (a comparison with NaN is false, so the max lanes alone
- * would drop it).
- * Sum: compensated, in double: the sum's relative error reaches every
- * softmax output, and plain summation of a long float64 row exceeds the
- * 4-ULP bound. */
+ * would drop it). The maximum is exact whatever the order, so these vectors
+ * are a whole register of T (16 floats with AVX-512, not the 8 of the
+ * sums), and two of them run side by side: one chain of compare-and-select
+ * waited on its own latency (softmax float32: 16% of the time in the max);
+ * four spilled registers on AVX2 and were slower on rows of 1000. */
 #define CY_ROWS_DEFINE(T, I, SUFFIX)                                            \
 typedef T cy__v##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(T))));     \
-typedef I cy__m##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(T))));     \
+typedef T cy__r##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double)))); \
+typedef I cy__rm##SUFFIX __attribute__((vector_size(CY_LANES * sizeof(double)))); \
                                                                                 \
 static inline T cy_row_max##SUFFIX(const T *x, Py_ssize_t n)                   \
 {                                                                               \
-    cy__v##SUFFIX m, nan = {0}, v;                                              \
-    cy__m##SUFFIX is_nan;                                                       \
-    Py_ssize_t i = CY_LANES;                                                    \
-    T best, seen_nan = 0;                                                       \
-    int j;                                                                      \
-    if (n < CY_LANES) {                                                         \
-        for (j = 0; j < CY_LANES; j++) m[j] = x[0];                             \
-        i = 0;                                                                  \
-    } else {                                                                    \
-        memcpy(&m, x, sizeof m);                                                \
-        is_nan = m != m;                                                        \
-        nan = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, is_nan, m, nan);         \
-    }                                                                           \
-    for (; i + CY_LANES <= n; i += CY_LANES) {                                  \
-        memcpy(&v, x + i, sizeof v);                                            \
-        m = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, v > m, v, m);              \
-        is_nan = v != v;                                                        \
-        nan = CY__SELECT(cy__v##SUFFIX, cy__m##SUFFIX, is_nan, v, nan);         \
-    }                                                                           \
-    best = m[0];                                                                \
-    for (j = 0; j < CY_LANES; j++) {                                            \
-        best = m[j] > best ? m[j] : best;                                       \
-        seen_nan = nan[j] != nan[j] ? nan[j] : seen_nan;                        \
+    enum { L = CY_LANES * sizeof(double) / sizeof(T), K = 2 };                  \
+    const cy__r##SUFFIX zero = {0};                                             \
+    cy__r##SUFFIX m[K], nan[K], v;                                              \
+    Py_ssize_t i = 0;                                                           \
+    T best = x[0], seen_nan = 0;                                                \
+    int j, k;                                                                   \
+    if (n >= K * L) {                                                           \
+        for (k = 0; k < K; k++) {                                               \
+            memcpy(&m[k], x + k * L, sizeof v);                                 \
+            nan[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, m[k] != m[k],    \
+                                m[k], zero);                                    \
+        }                                                                       \
+        for (i = K * L; i + K * L <= n; i += K * L)                             \
+            for (k = 0; k < K; k++) {                                           \
+                memcpy(&v, x + i + k * L, sizeof v);                            \
+                m[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, v > m[k],      \
+                                  v, m[k]);                                     \
+                nan[k] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, v != v,      \
+                                    v, nan[k]);                                 \
+            }                                                                   \
+        /* vectors first: a row of 1000 floats was a fifth lane by lane */    \
+        for (k = 1; k < K; k++) {                                               \
+            m[0] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX, m[k] > m[0],       \
+                              m[k], m[0]);                                      \
+            nan[0] = CY__SELECT(cy__r##SUFFIX, cy__rm##SUFFIX,                  \
+                                nan[k] != nan[k], nan[k], nan[0]);              \
+        }                                                                       \
+        for (j = 0; j < L; j++) {                                               \
+            best = m[0][j] > best ? m[0][j] : best;                             \
+            seen_nan = nan[0][j] != nan[0][j] ? nan[0][j] : seen_nan;           \
+        }                                                                       \
     }                                                                           \
     for (; i < n; i++) {                                                        \
         best = x[i] > best ? x[i] : best;                                       \
         seen_nan = x[i] != x[i] ? x[i] : seen_nan;                              \
     }                                                                           \
     return seen_nan != seen_nan ? seen_nan : best;                              \
-}                                                                               \
-                                                                                \
-static inline double cy_row_sum##SUFFIX(const T *x, Py_ssize_t n)              \
-{                                                                               \
-    cy__vd s = {0}, c = {0}, w;                                                 \
-    cy__v##SUFFIX v;                                                            \
-    double total = 0, comp = 0;                                                 \
-    Py_ssize_t i = 0;                                                           \
-    int j;                                                                      \
-    for (; i + CY_LANES <= n; i += CY_LANES) {                                  \
-        memcpy(&v, x + i, sizeof v);                                            \
-        w = __builtin_convertvector(v, cy__vd);                                 \
-        cy__two_sum(&s, &w, &c);                                                \
-    }                                                                           \
-    for (j = 0; j < CY_LANES; j++)                                              \
-        comp += cy__two_sum1(&total, s[j]) + c[j];                              \
-    for (; i < n; i++)                                                          \
-        comp += cy__two_sum1(&total, x[i]);                                     \
-    return total + comp;                                                        \
 }
 
 /* *sum + *comp += the sum over i of x[i] * g[i] (g = 1 when has_g is 0),
@@ -185,18 +178,98 @@ static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
         cy__dot##SUFFIX(x, g, n, sum, comp, 1, 1);                              \
     else                                                                        \
         cy__dot##SUFFIX(x, x, n, sum, comp, 0, 1);                              \
-}                                                                               \
-                                                                                \
-static inline double cy_row_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n)  \
-{                                                                               \
-    double sum = 0, comp = 0;                                                   \
-    cy__dot##SUFFIX(x, g, n, &sum, &comp, 1, 0);                                \
-    return sum + comp;                                                          \
+}
+
+/* The exps of a float row with a finite maximum m, in double
+ * (cy_exp_rowf), summed in the same pass. The maxima give exp(0) = 1 by
+ * themselves: a compare and select per element (to set them apart) took a
+ * third of the loop's time on AVX2.
+ * ones NULL (softmax): buf[i] = exp(x[i] - m), and the sum of all.
+ * ones given (log_softmax; buf unused): the sum of the exps below 1, and in
+ * *ones how many are 1: the maxima, and any x so close to m that its exp
+ * rounds to 1, as good as a maximum (exp <= 1 for d <= 0, so none exceeds
+ * 1). log1p(sum + ones - 1) then keeps relative accuracy where the sum is
+ * tiny, which the sum of all would lose to the maxima's 1. ones is the
+ * difference of the two sums, each exact to far within 1/2.
+ * Plain double sums: their n 2^-53 relative error is far below float's
+ * 2^-24. omp simd lets GCC vectorize the reductions in lanes of its choice,
+ * fixed for a build, so no result depends on the thread count. */
+static inline __attribute__((always_inline)) double
+cy__row_expsumf(const float *x, float m, double *buf, Py_ssize_t n, double *ones,
+                const int lse)
+{
+    const double md = m;
+    double s = 0, all = 0;
+    Py_ssize_t i;
+#pragma omp simd reduction(+:s, all)
+    for (i = 0; i < n; i++) {
+        double e = cy_exp_rowf((double)x[i] - md);
+        if (lse) {
+            all += e;
+            s += e < 1.0 ? e : 0.0;
+        } else {
+            buf[i] = e;
+            s += e;
+        }
+    }
+    if (lse)
+        *ones = (double)(Py_ssize_t)(all - s + 0.5);
+    return s;
+}
+
+static inline double cy_row_expsumf(const float *x, float m, double *buf, Py_ssize_t n,
+                                    double *ones)
+{
+    /* a constant flag: a test of ones or buf inside the loop became a masked
+     * store there (softmax float32 on AVX2: 10% of the time in it) */
+    return ones ? cy__row_expsumf(x, m, buf, n, ones, 1)
+                : cy__row_expsumf(x, m, buf, n, ones, 0);
 }
 
 CY_ROWS_DEFINE(float, int, f)
 CY_ROWS_DEFINE(double, long long, d)
 CY_DOT_DEFINE(float, f)
 CY_DOT_DEFINE(double, d)
+
+/* Sums and dots along a row, in double. double: compensated (cy__dotd):
+ * the sum's relative error reaches every softmax output, and a plain
+ * float64 sum of a long row exceeds the 4-ULP bound. float: the products
+ * are exact in double and a plain double sum errs by at most n 2^-53, so a
+ * loop GCC vectorizes under omp simd (lanes of its choice, fixed for a
+ * build) serves; cy__dotf's converted vector types went through extracts
+ * and inserts. */
+static inline double cy_row_dotd(const double *x, const double *g, Py_ssize_t n)
+{
+    double sum = 0, comp = 0;
+    cy__dotd(x, g, n, &sum, &comp, 1, 0);
+    return sum + comp;
+}
+
+static inline double cy_row_sumd(const double *x, Py_ssize_t n)
+{
+    double sum = 0, comp = 0;
+    cy__dotd(x, x, n, &sum, &comp, 0, 0);
+    return sum + comp;
+}
+
+static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
+{
+    double s = 0;
+    Py_ssize_t i;
+#pragma omp simd reduction(+:s)
+    for (i = 0; i < n; i++)
+        s += (double)x[i] * (double)g[i];
+    return s;
+}
+
+static inline double cy_row_sumf(const float *x, Py_ssize_t n)
+{
+    double s = 0;
+    Py_ssize_t i;
+#pragma omp simd reduction(+:s)
+    for (i = 0; i < n; i++)
+        s += x[i];
+    return s;
+}
 
 #endif
