@@ -113,71 +113,37 @@ static inline T cy_row_max##SUFFIX(const T *x, Py_ssize_t n)                   \
 }
 
 /* *sum + *comp += the sum over i of x[i] * g[i] (g = 1 when has_g is 0),
- * with only the terms where x[i] <= 0 or is NaN when neg_only is 1.
- * neg_only: PReLU's alpha-gradient over one block, sum of g * min(x, 0);
- * otherwise softmax's VJP row sum, sum of g * y.
- * float: the products are exact in double and a plain double sum errs by at
- * most n 2^-53, far below float's 2^-24. double: compensated like
- * cy_row_sum, the rounding errors going to *comp, so that adding block after
- * block stays exact to about 1 ULP of the sum of |terms| (a plain float64
- * sum over rows of 1000 was off by 17 ULP, and a serial sum through memory
- * cost 5.6 ns per element). has_g and neg_only are constants at each call,
- * so the variants are compiled apart. */
-#define CY_DOT_DEFINE(T, SUFFIX)                                                \
-static inline __attribute__((always_inline)) void                              \
-cy__dot##SUFFIX(const T *x, const T *g, Py_ssize_t n, double *sum,             \
-                double *comp, int has_g, int neg_only)                          \
-{                                                                               \
-    const cy__vd zero = {0};                                                    \
-    /* two accumulators: the 2Sum's latency, not the memory, bounded one */    \
-    cy__vd s[2] = {{0}}, c[2] = {{0}}, w;                                       \
-    cy__v##SUFFIX v;                                                            \
-    Py_ssize_t i = 0;                                                           \
-    int j, k;                                                                   \
-    for (; i + 2 * CY_LANES <= n; i += 2 * CY_LANES)                            \
-        for (k = 0; k < 2; k++) {                                               \
-            memcpy(&v, x + i + k * CY_LANES, sizeof v);                         \
-            cy__vd xd = __builtin_convertvector(v, cy__vd);                     \
-            w = xd;                                                             \
-            if (has_g) {                                                        \
-                memcpy(&v, g + i + k * CY_LANES, sizeof v);                     \
-                w = xd * __builtin_convertvector(v, cy__vd);                    \
-            }                                                                   \
-            if (neg_only)                                                       \
-                w = CY__SELECT(cy__vd, cy__vdm, xd > 0, zero, w);               \
-            if (sizeof(T) == sizeof(float))                                     \
-                s[k] += w;                                                      \
-            else                                                                \
-                cy__two_sum(&s[k], &w, &c[k]);                                  \
-        }                                                                       \
-    /* The lanes are combined in registers and reach *sum once: blocks are  \
-     * often short (prelu over 100 positions), and a chain of scalar 2Sums   \
-     * through *sum per lane cost more than the loop. */                     \
-    double block = 0, block_err = 0;                                            \
-    if (sizeof(T) == sizeof(float)) {                                           \
-        s[0] += s[1];                                                           \
-        for (j = 0; j < CY_LANES; j++)                                          \
-            block += s[0][j];                                                   \
-    } else {                                                                    \
-        cy__two_sum(&s[0], &s[1], &c[0]);                                       \
-        c[0] += c[1];                                                           \
-        for (j = 0; j < CY_LANES; j++)                                          \
-            block_err += cy__two_sum1(&block, s[0][j]) + c[0][j];               \
-    }                                                                           \
-    for (; i < n; i++) {                                                        \
-        double t = (double)x[i] * (has_g ? (double)g[i] : 1.0);                 \
-        block_err += cy__two_sum1(&block, neg_only && x[i] > 0 ? 0.0 : t);      \
-    }                                                                           \
-    *comp += cy__two_sum1(sum, block) + block_err;                              \
-}                                                                               \
-                                                                                \
-static inline void cy_neg_dot##SUFFIX(const T *x, const T *g, Py_ssize_t n,    \
-                                      double *sum, double *comp)                \
-{                                                                               \
-    if (g)                                                                      \
-        cy__dot##SUFFIX(x, g, n, sum, comp, 1, 1);                              \
-    else                                                                        \
-        cy__dot##SUFFIX(x, x, n, sum, comp, 0, 1);                              \
+ * float64, compensated: the rounding errors go to *comp, so the result is
+ * exact to about 1 ULP of the sum of |terms| (a plain float64 sum over rows
+ * of 1000 was off by 17 ULP, and a serial sum through memory cost 5.6 ns per
+ * element). has_g is a constant at each call, so the variants are compiled
+ * apart. */
+static inline __attribute__((always_inline)) void
+cy__dotd(const double *x, const double *g, Py_ssize_t n, double *sum,
+         double *comp, int has_g)
+{
+    /* two accumulators: the 2Sum's latency, not the memory, bounded one */
+    cy__vd s[2] = {{0}}, c[2] = {{0}}, w, v;
+    Py_ssize_t i = 0;
+    int j, k;
+    for (; i + 2 * CY_LANES <= n; i += 2 * CY_LANES)
+        for (k = 0; k < 2; k++) {
+            memcpy(&w, x + i + k * CY_LANES, sizeof w);
+            if (has_g) {
+                memcpy(&v, g + i + k * CY_LANES, sizeof v);
+                w = w * v;
+            }
+            cy__two_sum(&s[k], &w, &c[k]);
+        }
+    /* The lanes are combined in registers and reach *sum once. */
+    double block = 0, block_err = 0;
+    cy__two_sum(&s[0], &s[1], &c[0]);
+    c[0] += c[1];
+    for (j = 0; j < CY_LANES; j++)
+        block_err += cy__two_sum1(&block, s[0][j]) + c[0][j];
+    for (; i < n; i++)
+        block_err += cy__two_sum1(&block, x[i] * (has_g ? g[i] : 1.0));
+    *comp += cy__two_sum1(sum, block) + block_err;
 }
 
 /* The exps of a float row with a finite maximum m, in double
@@ -228,27 +194,25 @@ static inline double cy_row_expsumf(const float *x, float m, double *buf, Py_ssi
 
 CY_ROWS_DEFINE(float, int, f)
 CY_ROWS_DEFINE(double, long long, d)
-CY_DOT_DEFINE(float, f)
-CY_DOT_DEFINE(double, d)
 
 /* Sums and dots along a row, in double. double: compensated (cy__dotd):
  * the sum's relative error reaches every softmax output, and a plain
  * float64 sum of a long row exceeds the 4-ULP bound. float: the products
  * are exact in double and a plain double sum errs by at most n 2^-53, so a
  * loop GCC vectorizes under omp simd (lanes of its choice, fixed for a
- * build) serves; cy__dotf's converted vector types went through extracts
- * and inserts. */
+ * build) serves (vector types converted from float went through extracts
+ * and inserts). */
 static inline double cy_row_dotd(const double *x, const double *g, Py_ssize_t n)
 {
     double sum = 0, comp = 0;
-    cy__dotd(x, g, n, &sum, &comp, 1, 0);
+    cy__dotd(x, g, n, &sum, &comp, 1);
     return sum + comp;
 }
 
 static inline double cy_row_sumd(const double *x, Py_ssize_t n)
 {
     double sum = 0, comp = 0;
-    cy__dotd(x, x, n, &sum, &comp, 0, 0);
+    cy__dotd(x, x, n, &sum, &comp, 0);
     return sum + comp;
 }
 
