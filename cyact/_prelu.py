@@ -7,25 +7,6 @@ from . import _dispatch, _wrap
 from ._docs import document
 
 
-def _blocks(xshape, ashape):
-    """(outer, mid, inner, materialize) for alpha of ``ashape`` over x.
-
-    When the axes along which alpha varies are consecutive, x is
-    (outer, mid, inner) with alpha indexed by mid alone: per-channel alpha
-    (C, 1, 1) on NCHW data, or a vector along the last axis. Otherwise alpha
-    is materialized at x's shape and mid covers all of x.
-    """
-    ashape = (1,) * (len(xshape) - len(ashape)) + tuple(ashape)
-    varying = [d for d, (n, m) in enumerate(zip(xshape, ashape)) if m != 1 and n != 1]
-    if not varying:
-        return 1, 1, math.prod(xshape), False
-    lo, hi = varying[0], varying[-1] + 1
-    if hi - lo != len(varying):
-        return 1, math.prod(xshape), 1, True
-    return (math.prod(xshape[:lo]), math.prod(xshape[lo:hi]),
-            math.prod(xshape[hi:]), False)
-
-
 def _prepare(fname, x, alpha, grad, out):
     """Validate; return (plan, flat alpha, outer, inner, alpha's shape, result dtype)."""
     xa = _wrap.as_array(fname, "x", x)
@@ -46,8 +27,11 @@ def _prepare(fname, x, alpha, grad, out):
     rdtype, cdtype = _wrap.result_dtypes(*promote)
     if out is not None:
         _wrap.check_out(fname, out, xa.shape, rdtype)
-    outer, mid, inner, materialize = _blocks(xa.shape, aa.shape)
-    a_full = np.broadcast_to(aa, xa.shape) if materialize else aa
+    # x as (outer, mid, inner) with alpha indexed by mid; where alpha's varying
+    # axes are not consecutive, alpha materialized at x's shape.
+    blocks = _wrap.kernels().prelu_blocks(xa.shape, aa.shape)
+    outer, _, inner = (1, xa.size, 1) if blocks is None else blocks
+    a_full = np.broadcast_to(aa, xa.shape) if blocks is None else aa
     # Aligned too: the kernel reads alpha through a typed pointer.
     a_flat = (a_full if _wrap.kernel_ready(a_full, cdtype)
               else np.require(a_full, cdtype, ["C", "A"])).reshape(-1)

@@ -317,8 +317,7 @@ CY_INLINE double cy_exp_rowd(double d, double err)
     double r  = CY__FMA(-n, CY__D_LN2LO, r0);
     double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r) + err; /* r + rl = d + err - n ln2 */
     double r2 = r * r, r4 = r2 * r2;
-    double q  = CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
-    double a  = CY__FMA(r2, q, r);
+    double a  = CY__FMA(r2, cy__exp_q0(r, r2, r4), r);
     double e  = 1.0 + (a + CY__FMA(rl, a, rl));
     return live ? e * cy__u2d(cy__d2u(t) << 52) : 0.0;
 }
