@@ -15,6 +15,9 @@
  *              scale 2^n is applied as two exact factors 2^n1 * 2^n2 so that
  *              subnormal results are rounded once (gradual underflow) and
  *              results near overflow do not overflow prematurely.
+ *   one-scale core (cy__exp_scaled): the same reduction, 1 + uh only, and
+ *              one scale factor 2^(n+K) that the caller takes back (sigmoid,
+ *              tanh).
  *   All special values come from clamps/selects (NaN passes through clamps
  *   because comparisons with NaN are false), never from branches.
  */
@@ -133,7 +136,7 @@ CY_INLINE void cy__exp_core(double x, uint64_t kadd, int acc, double *p_, double
 {
     /* acc = 2: keep the rounding error of r and return p + pl (~2^-60 rel.)
        acc = 1: return p + pl, ignore the rounding error of r (~2^-55 rel.)
-       acc = 0: p only (pl = 0)                                (~2^-53 rel.) */
+       (p alone, without pl: cy__exp_scaled below, with one scale factor) */
     double t  = CY__FMA(x, CY__D_LOG2E, CY__D_MAGIC);
     double n  = t - CY__D_MAGIC;
     double r0 = CY__FMA(-n, CY__D_LN2HI, x);          /* exact */
@@ -144,15 +147,12 @@ CY_INLINE void cy__exp_core(double x, uint64_t kadd, int acc, double *p_, double
     double v  = r2 * q;                                /* exp(r)-1-r */
     double uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
     double p  = 1.0 + uh;                              /* Fast2Sum, 1>=|uh| */
-    double pl = 0.0;
-    if (acc >= 1) {
-        double ul = (r - uh) + v;
-        if (acc >= 2) {
-            double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r);  /* rounding error of r */
-            ul += CY__FMA(rl, r, rl);
-        }
-        pl = ((1.0 - p) + uh) + ul;
+    double ul = (r - uh) + v;
+    if (acc >= 2) {
+        double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r);  /* rounding error of r */
+        ul += CY__FMA(rl, r, rl);
     }
+    double pl = ((1.0 - p) + uh) + ul;
     uint64_t kb = cy__d2u(t) - cy__d2u(CY__D_MAGIC);
     /* scale: n1 + n2 = n + kadd, both in the normal exponent range */
     kb += 2048u + kadd;
@@ -181,15 +181,12 @@ CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *
     float v  = r2 * q;                                /* exp(r)-1-r */
     float uh = r + v;                                 /* Fast2Sum, |r|>=|v| */
     float p  = 1.0f + uh;                              /* Fast2Sum, 1>=|uh| */
-    float pl = 0.0f;
-    if (acc >= 1) {
-        float ul = (r - uh) + v;
-        if (acc >= 2) {
-            float rl = CY__FMAF(-n, CY__F_LN2LO, r0 - r);  /* rounding error of r */
-            ul += CY__FMAF(rl, r, rl);
-        }
-        pl = ((1.0f - p) + uh) + ul;
+    float ul = (r - uh) + v;
+    if (acc >= 2) {
+        float rl = CY__FMAF(-n, CY__F_LN2LO, r0 - r);  /* rounding error of r */
+        ul += CY__FMAF(rl, r, rl);
     }
+    float pl = ((1.0f - p) + uh) + ul;
     uint32_t kb = cy__f2u(t) - cy__f2u(CY__F_MAGIC);
     /* scale: n1 + n2 = n + kadd, both in the normal exponent range */
     kb += 256u + kadd;
