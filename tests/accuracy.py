@@ -663,9 +663,13 @@ GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.9
 # (src/cyact_rows.h), float32 terms summed exactly in float64: the sum is
 # within about 1/2 ULP of the sum of |terms|.
 # softmax_grad and log_softmax_grad from y: the row sum, and in float32 at
-# most an exp(y) (1 ULP) and two roundings: 2. From x, cyact's forward y enters
-# too: SOFTMAX_ULP on y moves the VJP y (g - s) by at most
-# 4 ULP * (|g| + |s|) + |y| * 4 ULP * sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
+# most an exp(y) (1 ULP) and two roundings: 2. On builds with FMA, float32
+# rows run in float lanes (src/cyact_rows.h): softmax_grad within 1 ULP of the
+# result beside the sum's error, log_softmax_grad within three roundings of
+# at most 1/2 of this scale and the exp polynomial's 2^-26.5: 1.7 (measured
+# 0.586 and 1.47). From x, cyact's forward y enters too: SOFTMAX_ULP on y
+# moves the VJP y (g - s) by at most 4 ULP * (|g| + |s|) + |y| * 4 ULP *
+# sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
 # Measured (scripts/accuracy_table.py's sweep, rows up to 1000): from y at most
 # 1.87 (float64; 9.98 before the sums were compensated), from x at most 5.02.
 VJP_Y_BOUND = {F32: 2.0, F64: 2.0}

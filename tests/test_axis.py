@@ -225,3 +225,75 @@ def test_special_grads(build, case):
     special = special[~(np.isfinite(special) & (np.abs(special) > 1e300))]
     g[::3] = np.resize(special, g[::3].shape)
     util.check_result(case, case.call(arrays, None), arrays, what="special grads")
+
+
+def _limit_rows():
+    """float32 rows (y, g) around the limits of softmax_grad's float lanes
+    (|s| < 2^64, every |y| <= 2^40, all finite; src/cyact_rows.h): on both
+    sides of each, with outputs that overflow and grads near the largest float."""
+    big, top = 2.0 ** 39, float(np.finfo(F32).max)
+    rows = [
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 63, -(2.0 ** 62), 3, 1]),        # |s| just below 2^64
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 65, 2.0 ** 65, 3, 1]),            # |s| above
+        ([big, big, 0.75, 0.5], [2.0 ** 100, -(2.0 ** 100), 2.0 ** -30, 7]),  # overflows, s small
+        ([big * 4, 1e-3, 0.5, 0.5], [1, 2, 3, -5]),                       # a |y| above 2^40
+        ([1e-40, 1e-40, 0.5, 0.5], [top, -top, 1, 0]),                    # g near the maximum
+        ([0.25, 0.25, 0.25, 0.25], [1, 1, 1, 1 + 2.0 ** -23]),             # g near s: cancels
+        ([0.3, 0.2, 0.4, 0.1], [-top, top, top / 3, 0]),
+    ]
+    y = np.array([r[0] for r in rows], dtype=F32)
+    g = np.array([r[1] for r in rows], dtype=F32)
+    return y, g
+
+
+def test_softmax_grad_float32_limits(build):
+    """softmax_grad(y=, grad=) in float32 rounds y (g - s) within 2 ULP on
+    rows at the limits of its float lanes, overflowing to the right signed
+    infinity (s is exact: float32 products are exact in float64, fsum)."""
+    import math
+    y, g = _limit_rows()
+    got = cyact.softmax_grad(y=y, grad=g)
+    yl, gl = y.astype(util.LD), g.astype(util.LD)
+    s = np.array([math.fsum(float(a) * float(b) for a, b in zip(yr, gr))
+                  for yr, gr in zip(y, g)], dtype=util.LD)[:, None]
+    with np.errstate(over="ignore"):
+        want = (yl * (gl - s)).astype(F32)
+    finite = np.isfinite(want)
+    assert np.array_equal(got[~finite], want[~finite]), (got, want)
+    err = np.abs(got[finite].astype(util.LD) - (yl * (gl - s))[finite])
+    assert np.all(err <= util.ulp_tol(want[finite], 2, F32)), (got, want)
+
+
+def test_log_softmax_grad_float32_limits(build):
+    """log_softmax_grad(y=, grad=) in float32 at the limits of its float lanes
+    (every y <= 0 and no NaN, sum(g) 0 or within [2^-60, 2^32]; y clamped at
+    -130; src/cyact_rows.h): within 2 ULP of |g| + exp(y) sum|g| (the bound
+    of tests/accuracy.py) of g - exp(y) sum(g), on both sides of each limit."""
+    import math
+    tiny = float(np.finfo(F32).smallest_subnormal)
+    rows = [
+        ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 31, 2.0 ** 30, 1, 1]),           # s just below 2^32
+        ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 32, 2.0 ** 31, 1, 1]),           # s above
+        ([-0.5, -1.0, -2.0, -3.0], [2.0 ** -59, 0, 0, 0]),                 # s just above 2^-60
+        ([-0.5, -1.0, -2.0, -3.0], [2.0 ** -62, 0, 0, 0]),                 # s below
+        ([-0.5, -1.0, -2.0, -3.0], [1, -1, 0.5, -0.5]),                    # s = 0
+        ([-0.5, 0.25, -2.0, -3.0], [1, 2, 3, 4]),                          # a y above 0
+        ([-0.5, np.nan, -2.0, -3.0], [1, 2, 3, 4]),                        # NaN
+        ([-np.inf, -129.0, -131.0, -100.0], [0, 0, 2.0 ** 31, 0]),         # exp(y) s near 2^-150
+        ([-103.5, -90.0, -87.0, -tiny], [tiny, 0, 0, 1]),                  # subnormal outputs
+        ([-1e-3, -0.7, -0.69, -0.0], [1, 1, 1, -3 + 2.0 ** -21]),          # g near exp(y) s
+    ]
+    y = np.array([r[0] for r in rows], dtype=F32)
+    g = np.array([r[1] for r in rows], dtype=F32)
+    got = cyact.log_softmax_grad(y=y, grad=g)
+    yl, gl = y.astype(util.LD), g.astype(util.LD)
+    s = np.array([math.fsum(map(float, r)) for r in g], dtype=util.LD)[:, None]
+    with np.errstate(invalid="ignore"):
+        exact = gl - np.exp(yl) * s
+    scale = np.abs(gl) + np.exp(yl) * np.abs(gl).sum(axis=-1, keepdims=True)
+    nan = np.isnan(exact)
+    assert np.array_equal(np.isnan(got), nan), (got, exact)
+    err = np.abs(got[~nan].astype(util.LD) - exact[~nan])
+    with np.errstate(under="ignore"):
+        tol = util.ulp_tol(scale[~nan].astype(F32), 2, F32)
+    assert np.all(err <= tol), (got, exact)
