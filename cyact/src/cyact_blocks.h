@@ -13,13 +13,17 @@
  *   (prelu_grad float64 at 4e6: 0.95 ns per element instead of 0.54);
  * - loads of a vector come before its stores, which keeps in-place use
  *   correct without any alias check;
- * - maxout's pieces are separated with two-source shuffles.
+ * - maxout's pieces are separated with two-source shuffles (the in-lane
+ *   shufps/unpck alternative measured no faster: the loop is bound by memory,
+ *   not by Zen 4's vpermt2ps); its stores stream past the caches once a
+ *   call's data would not fit in them (cy__vstore).
  * The selects give the results of the scalar definitions bit for bit
  * (NaN included); see the kernels' comments in _kernels.pyx.tp.
  */
 #ifndef CYACT_BLOCKS_H
 #define CYACT_BLOCKS_H
 
+#include <stdint.h>
 #include <string.h>
 #include "cyact_rows.h"
 
@@ -30,6 +34,41 @@
 #define CY_VBYTES 32
 #else
 #define CY_VBYTES 16
+#endif
+
+/* Store one full vector at p; stream: a non-temporal store, aligned to its
+ * size, which skips reading the line into the caches first (the store of a
+ * missing line otherwise loads it: maxout's separate out costs a third more
+ * memory traffic) and leaves the caches to the input. Only for data that the
+ * caches cannot hold anyway: its result is in memory, not in the caches,
+ * for whatever reads it next. cy__stream_fence orders the streamed stores
+ * before the stores after it (another thread may read the result). */
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__SSE2__)
+#include <immintrin.h>
+static inline __attribute__((always_inline)) void
+cy__vstore(void *p, const void *v, int stream)
+{
+    if (!stream) {
+        memcpy(p, v, CY_VBYTES);
+        return;
+    }
+#if defined(__AVX512F__)
+    _mm512_stream_si512((__m512i *)p, _mm512_loadu_si512(v));
+#elif defined(__AVX__)
+    _mm256_stream_si256((__m256i *)p, _mm256_loadu_si256((const __m256i *)v));
+#else
+    _mm_stream_si128((__m128i *)p, _mm_loadu_si128((const __m128i *)v));
+#endif
+}
+#define cy__stream_fence() _mm_sfence()
+#else
+static inline __attribute__((always_inline)) void
+cy__vstore(void *p, const void *v, int stream)
+{
+    (void)stream;
+    memcpy(p, v, CY_VBYTES);
+}
+#define cy__stream_fence() ((void)0)
 #endif
 
 #define CY_BLOCKS_DEFINE(T, I, SUFFIX)                                           \
@@ -255,35 +294,65 @@ static inline void cy_prelu_grad##SUFFIX(const T *x, const T *g,               \
     }                                                                           \
 }                                                                               \
                                                                                 \
+/* One group of maxout (see below), in scalar code: the first piece unless   \
+ * the second beats it. */                                                      \
+static inline __attribute__((always_inline)) void                              \
+cy__maxout2_one##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k,          \
+                        int backward)                                           \
+{                                                                               \
+    T p = x[2 * k], q = x[2 * k + 1], gs = g ? g[k] : 1;                        \
+    int wins = (q > p) | ((q != q) & (p == p));                                 \
+    if (!backward) {                                                            \
+        out[k] = wins ? q : p;                                                  \
+    } else {                                                                    \
+        out[2 * k] = wins ? 0 : gs;                                             \
+        out[2 * k + 1] = wins ? gs : 0;                                         \
+    }                                                                           \
+}                                                                               \
+                                                                                \
 /* maxout over groups k0..k1 of 2 pieces: out[k] = the larger of x[2k] and  \
  * x[2k + 1] (the second only when larger, a NaN wins, the first NaN stays:  \
  * np.argmax's choice); backward: out[2k], out[2k + 1] = g[k] at that choice \
- * and 0 at the other (g = 1 when NULL). out may be x itself (backward). */   \
+ * and 0 at the other (g = 1 when NULL). out may be x itself (backward).     \
+ * stream: non-temporal stores (see cy__vstore), for calls whose data does   \
+ * not fit in the caches. */                                                   \
 static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
                                       Py_ssize_t k0, Py_ssize_t k1,             \
-                                      int backward)                             \
+                                      int backward, int stream)                 \
 {                                                                               \
     enum { L = CY_VBYTES / sizeof(T) };                                         \
     const cy__pw##SUFFIX zero = {0};                                            \
     cy__pw##SUFFIX v0, v1, a, b, gk = zero + 1, r0, r1;                         \
     cy__pwm##SUFFIX even, odd, lo, hi, beats;                                   \
-    Py_ssize_t k = k0;                                                          \
-    int j;                                                                      \
-    for (j = 0; j < L; j++) {                                                   \
-        even[j] = 2 * j;                                                        \
-        odd[j] = 2 * j + 1;                                                     \
-        lo[j] = j / 2 + (j % 2) * L;                                            \
-        hi[j] = L / 2 + j / 2 + (j % 2) * L;                                    \
-    }                                                                           \
+    /* The shuffles' indexes as arithmetic on a constant, which GCC folds:   \
+     * filled by a loop, they were left to run time in one of the builds      \
+     * (AVX2 float64 inlined into its caller: 1.6 times slower). */            \
+    static const I iota_tab[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,    \
+                                   13, 14, 15};                                 \
+    cy__pwm##SUFFIX iota;                                                       \
+    Py_ssize_t k = k0, w = backward ? 2 : 1;  /* out's elements per group */   \
+    memcpy(&iota, iota_tab, sizeof iota);                                       \
+    even = 2 * iota;                                                            \
+    odd = even + 1;                                                             \
+    lo = iota / 2 + (iota % 2) * L;  /* even's and odd's elements interleaved */ \
+    hi = lo + L / 2;                                                            \
+    /* Streaming stores need whole aligned vectors: scalar groups up to one. */ \
+    if (stream && (uintptr_t)out % sizeof(T))                                   \
+        stream = 0;                                                             \
+    for (; stream && k < k1 && (uintptr_t)(out + w * k) % CY_VBYTES; k++)       \
+        cy__maxout2_one##SUFFIX(x, g, out, k, backward);                        \
     for (; k + L <= k1; k += L) {                                               \
         memcpy(&v0, x + 2 * k, sizeof v0);                                      \
         memcpy(&v1, x + 2 * k + L, sizeof v1);                                  \
         a = __builtin_shuffle(v0, v1, even);                                    \
         b = __builtin_shuffle(v0, v1, odd);                                     \
-        beats = (b > a) | ((b != b) & (a == a));                                \
+        /* b beats a when a < b or b is NaN, unless a is NaN: two compares     \
+         * (the second masked by the first), where (b > a) | ((b != b) &     \
+         * (a == a)) takes three and costs 11% in the L1 cache. */            \
+        beats = ~(a >= b) & (a == a);                                           \
         if (!backward) {                                                        \
             r0 = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, beats, b, a);      \
-            memcpy(out + k, &r0, sizeof r0);                                    \
+            cy__vstore(out + k, &r0, stream);                                   \
             continue;                                                           \
         }                                                                       \
         if (g)                                                                  \
@@ -292,19 +361,13 @@ static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
         r1 = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, beats, gk, zero);      \
         v0 = __builtin_shuffle(r0, r1, lo);                                     \
         v1 = __builtin_shuffle(r0, r1, hi);                                     \
-        memcpy(out + 2 * k, &v0, sizeof v0);                                    \
-        memcpy(out + 2 * k + L, &v1, sizeof v1);                                \
+        cy__vstore(out + 2 * k, &v0, stream);                                   \
+        cy__vstore(out + 2 * k + L, &v1, stream);                               \
     }                                                                           \
-    for (; k < k1; k++) {                                                       \
-        T p = x[2 * k], q = x[2 * k + 1], gs = g ? g[k] : 1;                    \
-        int wins = (q > p) | ((q != q) & (p == p));                             \
-        if (!backward) {                                                        \
-            out[k] = wins ? q : p;                                              \
-        } else {                                                                \
-            out[2 * k] = wins ? 0 : gs;                                         \
-            out[2 * k + 1] = wins ? gs : 0;                                     \
-        }                                                                       \
-    }                                                                           \
+    for (; k < k1; k++)                                                         \
+        cy__maxout2_one##SUFFIX(x, g, out, k, backward);                        \
+    if (stream)                                                                 \
+        cy__stream_fence();                                                     \
 }
 
 CY_BLOCKS_DEFINE(float, int, f)
