@@ -667,7 +667,8 @@ GRAD_Y_PRODUCT = _product_bound(util.DERIV_Y_ULP)   # 2.5; measured at most 1.9
 # rows run in float lanes (src/cyact_rows.h): softmax_grad within 1 ULP of the
 # result beside the sum's error, log_softmax_grad within three roundings of
 # at most 1/2 of this scale and the exp polynomial's 2^-26.5: 1.7 (measured
-# 0.586 and 1.47). From x, cyact's forward y enters too: SOFTMAX_ULP on y
+# 0.586 and 1.47); float64 log_softmax_grad from y (rows of log-probabilities)
+# within two such roundings and 2^-53: 1.1 (measured 1.42 with the sum). From x, cyact's forward y enters too: SOFTMAX_ULP on y
 # moves the VJP y (g - s) by at most 4 ULP * (|g| + |s|) + |y| * 4 ULP *
 # sum|g y|, 2 * 2 * 4 = 16 ULP of its scale.
 # Measured (scripts/accuracy_table.py's sweep, rows up to 1000): from y at most

@@ -264,14 +264,25 @@ def test_softmax_grad_float32_limits(build):
     assert np.all(err <= util.ulp_tol(want[finite], 2, F32)), (got, want)
 
 
-def test_log_softmax_grad_float32_limits(build):
-    """log_softmax_grad(y=, grad=) in float32 at the limits of its float lanes
-    (every y <= 0 and no NaN, sum(g) 0 or within [2^-60, 2^32]; y clamped at
-    -130; src/cyact_rows.h): within 2 ULP of |g| + exp(y) sum|g| (the bound
-    of tests/accuracy.py) of g - exp(y) sum(g), on both sides of each limit."""
-    import math
-    tiny = float(np.finfo(F32).smallest_subnormal)
-    rows = [
+def _log_softmax_limit_rows(dtype):
+    """Rows (y, g) on both sides of each limit of log_softmax_grad's lanes
+    (src/cyact_rows.h): every y <= 0 and no NaN; sum(g) 0 or within [2^-60,
+    2^32] (float32), [2^-800, 2^64] (float64); y clamped at -130 (-800)."""
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    if dtype == F64:
+        return [
+            ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 63, 2.0 ** 62, 1, 1]),
+            ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 64, 2.0 ** 63, 1, 1]),
+            ([-0.5, -1.0, -2.0, -3.0], [2.0 ** -799, 0, 0, 0]),
+            ([-0.5, -1.0, -2.0, -3.0], [2.0 ** -802, 0, 0, 0]),
+            ([-0.5, -1.0, -2.0, -3.0], [1, -1, 0.5, -0.5]),
+            ([-0.5, 0.25, -2.0, -3.0], [1, 2, 3, 4]),
+            ([-0.5, np.nan, -2.0, -3.0], [1, 2, 3, 4]),
+            ([-np.inf, -799.0, -801.0, -700.0], [0, 0, 2.0 ** 63, 0]),
+            ([-745.0, -720.0, -709.0, -tiny], [tiny, 0, 0, 1]),
+            ([-1e-3, -0.7, -0.69, -0.0], [1, 1, 1, -3 + 2.0 ** -50]),
+        ]
+    return [
         ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 31, 2.0 ** 30, 1, 1]),           # s just below 2^32
         ([-0.5, -1.0, -2.0, 0.0], [2.0 ** 32, 2.0 ** 31, 1, 1]),           # s above
         ([-0.5, -1.0, -2.0, -3.0], [2.0 ** -59, 0, 0, 0]),                 # s just above 2^-60
@@ -283,8 +294,18 @@ def test_log_softmax_grad_float32_limits(build):
         ([-103.5, -90.0, -87.0, -tiny], [tiny, 0, 0, 1]),                  # subnormal outputs
         ([-1e-3, -0.7, -0.69, -0.0], [1, 1, 1, -3 + 2.0 ** -21]),          # g near exp(y) s
     ]
-    y = np.array([r[0] for r in rows], dtype=F32)
-    g = np.array([r[1] for r in rows], dtype=F32)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_log_softmax_grad_limits(build, dtype):
+    """log_softmax_grad(y=, grad=) at the limits of its lanes (float32 in
+    float lanes on FMA builds, float64 with the one-scale exp): within 2 ULP
+    of |g| + exp(y) sum|g| (the bound of tests/accuracy.py) of g - exp(y)
+    sum(g), on both sides of each limit (_log_softmax_limit_rows)."""
+    import math
+    rows = _log_softmax_limit_rows(dtype)
+    y = np.array([r[0] for r in rows], dtype=dtype)
+    g = np.array([r[1] for r in rows], dtype=dtype)
     got = cyact.log_softmax_grad(y=y, grad=g)
     yl, gl = y.astype(util.LD), g.astype(util.LD)
     s = np.array([math.fsum(map(float, r)) for r in g], dtype=util.LD)[:, None]
@@ -295,5 +316,5 @@ def test_log_softmax_grad_float32_limits(build):
     assert np.array_equal(np.isnan(got), nan), (got, exact)
     err = np.abs(got[~nan].astype(util.LD) - exact[~nan])
     with np.errstate(under="ignore"):
-        tol = util.ulp_tol(scale[~nan].astype(F32), 2, F32)
+        tol = util.ulp_tol(scale[~nan].astype(dtype), 2, dtype)
     assert np.all(err <= tol), (got, exact)
