@@ -32,17 +32,41 @@ def _prepare(fname, x, alpha, grad, out):
     blocks = _wrap.kernels().prelu_blocks(xa.shape, aa.shape)
     outer, _, inner = (1, xa.size, 1) if blocks is None else blocks
     a_full = np.broadcast_to(aa, xa.shape) if blocks is None else aa
-    # Aligned too: the kernel reads alpha through a typed pointer.
-    a_flat = (a_full if _wrap.kernel_ready(a_full, cdtype)
-              else np.require(a_full, cdtype, ["C", "A"])).reshape(-1)
+    # Aligned too: the kernel reads alpha through a typed pointer. A Python
+    # float beyond float32's range becomes inf in float32 (below it, 0 or a
+    # subnormal), as the slopes of leaky_relu and elu do, without the
+    # warning or error that the caller's np.errstate would make of the cast.
+    if _wrap.kernel_ready(a_full, cdtype):
+        a_flat = a_full.reshape(-1)
+    else:
+        with np.errstate(over="ignore", under="ignore"):
+            a_flat = np.require(a_full, cdtype, ["C", "A"]).reshape(-1)
     if out is not None and np.may_share_memory(a_flat, out):
         a_flat = a_flat.copy()
     plan = _wrap.Plan([xa, ga], out, xa.shape, rdtype, cdtype)
     return plan, a_flat, outer, inner, aa.shape, rdtype
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _fast_alpha(x, alpha):
+    """alpha for the fast path: a Python float as the 0-d array of x's float
+    dtype that NEP 50 makes of it (the value rounded once to x's dtype), so
+    that prelu(x, 0.25) takes the fast path (0.3 us instead of 7 at n = 1e3);
+    anything else as it is. A float beyond float32's range stays a float:
+    the general path casts it without NumPy's overflow warning."""
+    if type(alpha) is float and type(x) is np.ndarray:
+        dt = x.dtype
+        if dt == _F64 or (dt == _F32 and not abs(alpha) > _F32_MAX):
+            return np.array(alpha, dt)
+    return alpha
+
+
 def prelu(x, alpha, *, out=None):
-    result = _dispatch.fast["prelu"](x, alpha, out)  # plain float arrays, alpha per channel
+    # plain float arrays, alpha per channel
+    result = _dispatch.fast["prelu"](x, _fast_alpha(x, alpha), out)
     if result is not None:
         return result
     plan, a_flat, outer, inner, _, _ = _prepare("prelu", x, alpha, None, out)
@@ -54,7 +78,7 @@ def prelu(x, alpha, *, out=None):
 def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
     _wrap.derivative_input("prelu_grad", x, y, y_allowed=False,
                            why="(alpha may be zero or negative)")
-    result = _dispatch.fast["prelu_grad"](x, alpha, grad, out)  # as prelu's
+    result = _dispatch.fast["prelu_grad"](x, _fast_alpha(x, alpha), grad, out)  # as prelu's
     if result is not None:
         return result
     plan, a_flat, outer, inner, ashape, rdtype = _prepare("prelu_grad", x, alpha, grad, out)

@@ -70,6 +70,32 @@ def test_promotion(x_dtype, alpha, expected):
     np.testing.assert_allclose(cyact.prelu(x, alpha), np.where(xd > 0, xd, a * xd), rtol=1e-3)
 
 
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("alpha", [0.25, -0.0, np.nan, 1e-50, 3.4e38, np.inf, 1e300, -1e300])
+def test_python_float_alpha(build, dtype, alpha):
+    """A Python float alpha takes the fast path (as a 0-d array of x's dtype,
+    NEP 50's reading of it) on plain x, the general path on strided x: the
+    same bits, the same result types, and no warning (pytest makes warnings
+    errors), also where float32 cannot hold alpha (it becomes inf there, as
+    leaky_relu's slope does)."""
+    x = np.array([-1.0, -0.0, 0.0, 2.0, -1e-45, np.nan, -3e38, 5e-40], dtype=dtype)
+    strided = np.repeat(x, 2)[::2]
+    g = np.linspace(-2, 2, x.size).astype(dtype)
+    bits = f"u{dtype.itemsize}"
+    fast, general = cyact.prelu(x, alpha), cyact.prelu(strided, alpha)
+    assert fast.dtype == general.dtype == dtype
+    np.testing.assert_array_equal(fast.view(bits), general.view(bits))
+    (fx, fa), (gx, ga) = (cyact.prelu_grad(x=x, alpha=alpha, grad=g),
+                          cyact.prelu_grad(x=strided, alpha=alpha, grad=g))
+    np.testing.assert_array_equal(fx.view(bits), gx.view(bits))
+    assert type(fa) is type(ga) is dtype.type
+    assert np.array_equal(fa, ga, equal_nan=True)
+    if dtype == F32:
+        np.testing.assert_array_equal(
+            fast, cyact.leaky_relu(x, negative_slope=alpha) if alpha == alpha
+            else np.where(x > 0, x, np.nan))
+
+
 def test_scalar_inputs():
     assert isinstance(cyact.prelu(-2.0, 0.5), np.float64) and cyact.prelu(-2.0, 0.5) == -1.0
     gx, ga = cyact.prelu_grad(x=-2.0, alpha=0.5, grad=3.0)
