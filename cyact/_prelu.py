@@ -47,7 +47,6 @@ def _prepare(fname, x, alpha, grad, out):
     return plan, a_flat, outer, inner, aa.shape, rdtype
 
 
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -59,7 +58,7 @@ def _fast_alpha(x, alpha):
     the general path casts it without NumPy's overflow warning."""
     if type(alpha) is float and type(x) is np.ndarray:
         dt = x.dtype
-        if dt == _F64 or (dt == _F32 and not abs(alpha) > _F32_MAX):
+        if dt == _wrap._F64 or (dt == _wrap._F32 and not abs(alpha) > _F32_MAX):
             return np.array(alpha, dt)
     return alpha
 

@@ -2,6 +2,8 @@
 softmax_cross_entropy_grad against the reference: rows of every scale and
 the special rows (infinities, NaN, extremes, subnormals), every dtype, every
 axis, both kernel builds; the brief's conventions; central differences."""
+import math
+
 import numpy as np
 import pytest
 
@@ -250,7 +252,6 @@ def test_softmax_grad_float32_limits(build):
     """softmax_grad(y=, grad=) in float32 rounds y (g - s) within 2 ULP on
     rows at the limits of its float lanes, overflowing to the right signed
     infinity (s is exact: float32 products are exact in float64, fsum)."""
-    import math
     y, g = _limit_rows()
     got = cyact.softmax_grad(y=y, grad=g)
     yl, gl = y.astype(util.LD), g.astype(util.LD)
@@ -302,7 +303,6 @@ def test_log_softmax_grad_limits(build, dtype):
     float lanes on FMA builds, float64 with the one-scale exp): within 2 ULP
     of |g| + exp(y) sum|g| (the bound of tests/accuracy.py) of g - exp(y)
     sum(g), on both sides of each limit (_log_softmax_limit_rows)."""
-    import math
     rows = _log_softmax_limit_rows(dtype)
     y = np.array([r[0] for r in rows], dtype=dtype)
     g = np.array([r[1] for r in rows], dtype=dtype)
