@@ -238,13 +238,16 @@ CY_INLINE float cy__expf_scaled(float x, uint32_t K, float *s_)
  * rounding (all stay normal), times 2^(n+24), normal down to x = -104.
  * Why: sigmoid float32 is bound by the FMA pipes; this form has no
  * separate 1 + uh and no second scaling. */
+CY_INLINE float cy__expf_poly24(float r)
+{
+    return CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(
+               0x1.6d112cp-34f, r, 0x1.120b90p-31f), r, 0x1.55551ap-29f), r,
+               0x1.5554dcp-27f), r, 0x1p-25f), r, 0x1p-24f), r, 0x1p-24f);
+}
 CY_INLINE float cy__expf_neg(float x)
 {
     float s, r = cy__expf_reduce(x, 24u, &s);
-    float p = CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(
-                  0x1.6d112cp-34f, r, 0x1.120b90p-31f), r, 0x1.55551ap-29f), r,
-                  0x1.5554dcp-27f), r, 0x1p-25f), r, 0x1p-24f), r, 0x1p-24f);
-    return p * s;
+    return cy__expf_poly24(r) * s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -301,6 +304,21 @@ CY_INLINE double cy__exp_for_float(double d)
 CY_INLINE double cy_exp_rowf(double d)
 {
     return cy__exp_for_float(d > -200.0 ? d : -200.0);
+}
+
+/* exp(d + err) of a float row in float lanes: d = x - max rounded (d <= 0
+ * or -inf), err its rounding error (2Sum; NaN where x = -inf, and the
+ * select gives 0 there). exp(d) alone would multiply d's rounding error by
+ * |d| (up to 104 ULP); err joins the reduced argument r instead, whose own
+ * rounding then costs at most 2^-26 (|r| < 0.35): within 1.2 ULP of float
+ * in all, rounded once where subnormal (cy__expf_neg's scaled Horner).
+ * Why float lanes: the double form (cy_exp_rowf) needs twice the vectors,
+ * conversions and a double buffer, which bounded the softmax family. */
+CY_INLINE float cy_expf_row(float d, float err)
+{
+    int live = d > -104.0f;               /* exp(-104) < 2^-150: 0 */
+    float s, r = cy__expf_reduce(live ? d : -104.0f, 24u, &s) + err;
+    return live ? cy__expf_poly24(r) * s : 0.0f;
 }
 
 /* exp(y) of any float y, in double for a result rounded to float later

@@ -146,50 +146,76 @@ cy__dotd(const double *x, const double *g, Py_ssize_t n, double *sum,
     *comp += cy__two_sum1(sum, block) + block_err;
 }
 
-/* The exps of a float row with a finite maximum m, in double
- * (cy_exp_rowf), summed in the same pass. The maxima give exp(0) = 1 by
- * themselves: a compare and select per element (to set them apart) took a
- * third of the loop's time on AVX2.
- * ones NULL (softmax): buf[i] = exp(x[i] - m), and the sum of all.
- * ones given (log_softmax; buf unused): the sum of the exps below 1, and in
+/* The exps of a float row with a finite maximum m, in float lanes
+ * (cy_expf_row, with the rounding error of x - m), summed in double in the
+ * same pass. The maxima give exp(0) = 1 by themselves: a compare and
+ * select per element (to set them apart) took a third of the loop's time
+ * on AVX2.
+ * ones NULL (softmax): out[i] = exp(x[i] - m) (out may be x), and the sum
+ * of all.
+ * ones given (log_softmax; out unused): the sum of the exps below 1, and in
  * *ones how many are 1: the maxima, and any x so close to m that its exp
  * rounds to 1, as good as a maximum (exp <= 1 for d <= 0, so none exceeds
  * 1). log1p(sum + ones - 1) then keeps relative accuracy where the sum is
- * tiny, which the sum of all would lose to the maxima's 1. ones is the
- * difference of the two sums, each exact to far within 1/2.
+ * tiny, which the sum of all would lose to the maxima's 1. ones is counted
+ * in float lanes: a second double sum (all, ones = all - sum) converted
+ * every exp twice and cost a quarter of the pass.
  * Plain double sums: their n 2^-53 relative error is far below float's
  * 2^-24. omp simd lets GCC vectorize the reductions in lanes of its choice,
  * fixed for a build, so no result depends on the thread count. */
 static inline __attribute__((always_inline)) double
-cy__row_expsumf(const float *x, float m, double *buf, Py_ssize_t n, double *ones,
+cy__row_expsumf(const float *x, float m, float *out, Py_ssize_t n, double *ones,
                 const int lse)
 {
-    const double md = m;
-    double s = 0, all = 0;
+    double s = 0;
+    float k = 0;
     Py_ssize_t i;
-#pragma omp simd reduction(+:s, all)
+#pragma omp simd reduction(+:s, k)
     for (i = 0; i < n; i++) {
-        double e = cy_exp_rowf((double)x[i] - md);
+        float v = x[i], d = v - m, bv = d - v;
+        float e = cy_expf_row(d, (v - (d - bv)) + (-m - bv));
         if (lse) {
-            all += e;
-            s += e < 1.0 ? e : 0.0;
+            /* two = 2 where e is 1, else 0 (e <= 1), from e's bits: with a
+             * comparison, GCC selected after the conversion to double, and
+             * made both sides of the select (AVX2: 1.6x the time) */
+            float two = cy__u2f((cy__f2u(e) + 0x00800000u) & 0x40000000u);
+            s += CY__FMAF(two, -0.5f, e);
+            k += two;
         } else {
-            buf[i] = e;
+            out[i] = e;
             s += e;
         }
     }
     if (lse)
-        *ones = (double)(Py_ssize_t)(all - s + 0.5);
+        *ones += 0.5f * k;
     return s;
 }
 
-static inline double cy_row_expsumf(const float *x, float m, double *buf, Py_ssize_t n,
+static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
                                     double *ones)
 {
-    /* a constant flag: a test of ones or buf inside the loop became a masked
-     * store there (softmax float32 on AVX2: 10% of the time in it) */
-    return ones ? cy__row_expsumf(x, m, buf, n, ones, 1)
-                : cy__row_expsumf(x, m, buf, n, ones, 0);
+    /* ones counted in float lanes, exact below 2^24: rows in parts of 2^24 */
+    const Py_ssize_t part = (Py_ssize_t)1 << 24;
+    double s = 0;
+    Py_ssize_t i;
+    if (!ones)  /* a constant flag: a test of ones or out inside the loop  */
+        return cy__row_expsumf(x, m, out, n, ones, 0);  /* became a masked */
+    *ones = 0;  /* store there (softmax float32 on AVX2: 10% of the time) */
+    for (i = 0; i < n; i += part)
+        s += cy__row_expsumf(x + i, m, out, n - i < part ? n - i : part, ones, 1);
+    return s;
+}
+
+/* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
+ * (two floats), out = fma(e, qh, e ql), rounded once (a subnormal result
+ * too), within a hair of e q rounded once. */
+static inline void cy_row_scalef(float *out, Py_ssize_t n, double q)
+{
+    const float qh = (float)q, ql = (float)(q - (double)qh);
+    Py_ssize_t i;
+#pragma omp simd
+    for (i = 0; i < n; i++)
+        out[i] = CY__FMAF(out[i], qh, out[i] * ql);
 }
 
 CY_ROWS_DEFINE(float, int, f)
