@@ -163,46 +163,71 @@ cy__dotd(const double *x, const double *g, Py_ssize_t n, double *sum,
  * Plain double sums: their n 2^-53 relative error is far below float's
  * 2^-24. omp simd lets GCC vectorize the reductions in lanes of its choice,
  * fixed for a build, so no result depends on the thread count. */
-static inline __attribute__((always_inline)) double
-cy__row_expsumf(const float *x, float m, float *out, Py_ssize_t n, double *ones,
-                const int lse)
+/* exp(x - m) of one float of a row (see cy_expf_row). */
+static inline __attribute__((always_inline)) float cy__row_expf1(float v, float m)
 {
+    float d = v - m, bv = d - v;
+    return cy_expf_row(d, (v - (d - bv)) + (-m - bv));
+}
+
+/* e minus 1 where e is 1 (e <= 1), into *two 2 there and 0 elsewhere, from
+ * e's bits: with a comparison, GCC selected after the conversion to double,
+ * and made both sides of the select (AVX2: 1.6x the time). */
+static inline __attribute__((always_inline)) float cy__below1(float e, float *two)
+{
+    *two = cy__u2f((cy__f2u(e) + 0x00800000u) & 0x40000000u);
+    return CY__FMAF(*two, -0.5f, e);
+}
+
+static inline double cy__row_lsesumf(const float *x, float m, Py_ssize_t n, double *ones)
+{
+    const Py_ssize_t h = n / 2;
     double s = 0;
-    float k = 0;
+    float k = 0, t0, t1;
     Py_ssize_t i;
-#pragma omp simd reduction(+:s, k)
-    for (i = 0; i < n; i++) {
-        float v = x[i], d = v - m, bv = d - v;
-        float e = cy_expf_row(d, (v - (d - bv)) + (-m - bv));
-        if (lse) {
-            /* two = 2 where e is 1, else 0 (e <= 1), from e's bits: with a
-             * comparison, GCC selected after the conversion to double, and
-             * made both sides of the select (AVX2: 1.6x the time) */
-            float two = cy__u2f((cy__f2u(e) + 0x00800000u) & 0x40000000u);
-            s += CY__FMAF(two, -0.5f, e);
-            k += two;
-        } else {
-            out[i] = e;
-            s += e;
-        }
+#pragma omp simd reduction(+:s, k) private(t0, t1)
+    for (i = 0; i < h; i++) {
+        float r = cy__below1(cy__row_expf1(x[i], m), &t0)
+                  + cy__below1(cy__row_expf1(x[i + h], m), &t1);
+        s += r;
+        k += t0 + t1;
     }
-    if (lse)
-        *ones += 0.5f * k;
+    if (n & 1) {
+        s += cy__below1(cy__row_expf1(x[n - 1], m), &t0);
+        k += t0;
+    }
+    *ones += 0.5f * k;
     return s;
 }
 
 static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
                                     double *ones)
 {
-    /* ones counted in float lanes, exact below 2^24: rows in parts of 2^24 */
-    const Py_ssize_t part = (Py_ssize_t)1 << 24;
+    const Py_ssize_t h = n / 2, part = (Py_ssize_t)1 << 24;
     double s = 0;
     Py_ssize_t i;
-    if (!ones)  /* a constant flag: a test of ones or out inside the loop  */
-        return cy__row_expsumf(x, m, out, n, ones, 0);  /* became a masked */
-    *ones = 0;  /* store there (softmax float32 on AVX2: 10% of the time) */
-    for (i = 0; i < n; i += part)
-        s += cy__row_expsumf(x + i, m, out, n - i < part ? n - i : part, ones, 1);
+    if (ones) {
+        /* ones counted in float lanes, exact below 2^24: rows in parts */
+        *ones = 0;
+        for (i = 0; i < n; i += part)
+            s += cy__row_lsesumf(x + i, m, n - i < part ? n - i : part, ones);
+        return s;
+    }
+    /* softmax: the exps of x[i] and x[i + h] added in float, then in
+     * double: half the conversions (5% of the softmax); the sum's relative
+     * error grows by 2^-24 at most. out may be x: each iteration reads and
+     * writes the same two places. */
+#pragma omp simd reduction(+:s)
+    for (i = 0; i < h; i++) {
+        float e0 = cy__row_expf1(x[i], m), e1 = cy__row_expf1(x[i + h], m);
+        out[i] = e0;
+        out[i + h] = e1;
+        s += e0 + e1;
+    }
+    if (n & 1) {
+        out[n - 1] = cy__row_expf1(x[n - 1], m);
+        s += out[n - 1];
+    }
     return s;
 }
 
