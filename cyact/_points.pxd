@@ -22,7 +22,8 @@ cdef extern from "cyact_math.h" nogil:
     double cy_exp_of_float(double) noexcept
     double cy_exp_rowd(double, double) noexcept
     const double CY_EXP_ROWD_SCALE
-    double cy_div_by(double, double, double) noexcept
+    double cy_div_by(double, double, double, double) noexcept
+    double cy_recip_lo(double, double) noexcept
     float cy_expm1f(float) noexcept
     double cy_expm1(double) noexcept
     float cy_log1pf(float) noexcept
