@@ -318,3 +318,24 @@ def test_log_softmax_grad_limits(build, dtype):
     with np.errstate(under="ignore"):
         tol = util.ulp_tol(scale[~nan].astype(dtype), 2, dtype)
     assert np.all(err <= tol), (got, exact)
+
+
+def test_float32_rows_longer_than_counts(build):
+    """log_softmax float32 counts a row's maxima in float lanes, exact below
+    2^24, so a longer row is summed in parts of 2^24 whose sums and counts
+    add up: a row of ties still gives -log(n), and one with two values its
+    exact outputs (each within 1 ULP of the rounded exact value); its
+    softmax sums to 1."""
+    n = (1 << 24) + 101
+    x = np.zeros(n, np.float32)
+    y = cyact.log_softmax(x)
+    expect = np.float32(-math.log(n))
+    assert np.all(np.abs(y - expect) <= np.spacing(abs(expect)))
+    x[::3] = -1.0
+    k = len(x[::3])
+    lse = math.log((n - k) + k * math.exp(-1.0))
+    y = cyact.log_softmax(x)
+    for got, exact in ((y[1], -lse), (y[0], -1.0 - lse)):
+        assert abs(got - np.float32(exact)) <= np.spacing(np.float32(abs(exact)))
+    s = cyact.softmax(x)
+    assert abs(s.sum(dtype=np.float64) - 1.0) < 1e-6
