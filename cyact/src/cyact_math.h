@@ -309,9 +309,10 @@ CY_INLINE double cy_exp_rowf(double d)
 /* exp(d + err) of a float row in float lanes: d = x - max rounded (d <= 0
  * or -inf), err its rounding error (2Sum; NaN where x = -inf, and the
  * select gives 0 there). exp(d) alone would multiply d's rounding error by
- * |d| (up to 104 ULP); err joins the reduced argument r instead, whose own
- * rounding then costs at most 2^-26 (|r| < 0.35): within 1.2 ULP of float
- * in all, rounded once where subnormal (cy__expf_neg's scaled Horner).
+ * |d| (up to about 50 ULP); err joins the reduced argument r instead, whose
+ * own rounding then costs at most 2^-26 (|r| < 0.35), beside the rounding of
+ * the polynomial's value (half an ULP) and its error (0.1): about 1 ULP of
+ * float, rounded once where subnormal (cy__expf_neg's scaled Horner).
  * Why float lanes: the double form (cy_exp_rowf) needs twice the vectors,
  * conversions and a double buffer, which bounded the softmax family. */
 CY_INLINE float cy_expf_row(float d, float err)
