@@ -369,7 +369,7 @@ def test_log_softmax_counts_every_maximum(build, dtype):
             x = rng.uniform(-31, -29, n).astype(dtype)
             x[rng.choice(n, k, replace=False)] = 0
             if n > 1:
-                x[rng.integers(n)] = -0.0  # a -0 ties with +0: one more maximum
+                x[rng.integers(n)] = -0.0  # ties with +0: a maximum more, or the same
             exact = R.log_softmax(x)
             util.assert_within(cyact.log_softmax(x), exact, util.ulp_tol(exact, 4, dtype),
                                f"n={n} k={k}", dtype)

@@ -631,8 +631,9 @@ CY_INLINE float cy_tanh_gradf(float x)
 /* D = 2 + E = Dh + Dl likewise; q = Eh (1/Dh), and the residual Eh -   */
 /* q Dh (exact by FMA) with El - q Dl corrects q: y = q + c. E keeps its */
 /* relative accuracy as x -> 0 (E = uh + ul there), which 1 - 2/(1 + e) */
-/* loses. Max 0.81 ULP (0.88 without FMA) over 4e6 points against long  */
-/* double. Why: the former form computed a polynomial for |x| < 0.55    */
+/* loses. Max 0.771 ULP (0.838 without FMA) on the sweep of             */
+/* docs/accuracy.md, 0.81 (0.88) over 4e6 points against long double.   */
+/* Why: the former form computed a polynomial for |x| < 0.55            */
 /* and this exp branch for all lanes and selected: 37 multiply-class     */
 /* operations per vector against 24 (1.62 -> 1.49 ns per element on     */
 /* AVX-512, 2.59 -> 2.02 on AVX2, 9.5 -> 7.3 without FMA). |x| is       */
