@@ -207,15 +207,24 @@ CY_INLINE void cy__expf_core(float x, uint32_t kadd, int acc, float *p_, float *
  * subnormal result is then rounded once. One integer add and shift build the
  * scale (the two-factor scale of the cores above costs about a quarter of
  * sigmoid's operations). */
-CY_INLINE double cy__exp_scaled(double x, uint64_t K, double *s_)
+/* The reduction of the double one-scale cores: x = n ln2 + r + *rl_ (*rl_
+ * the rounding error of r; callers that ignore it let GCC drop it),
+ * returns r, *s_ = 2^(n + K). */
+CY_INLINE double cy__exp_reduce(double x, uint64_t K, double *s_, double *rl_)
 {
     double t  = CY__FMA(x, CY__D_LOG2E, CY__D_MAGIC);
     double n  = t - CY__D_MAGIC;
-    double r0 = CY__FMA(-n, CY__D_LN2HI, x);
+    double r0 = CY__FMA(-n, CY__D_LN2HI, x);          /* exact */
     double r  = CY__FMA(-n, CY__D_LN2LO, r0);
-    double r2 = r * r, r4 = r2 * r2;
+    *rl_ = CY__FMA(-n, CY__D_LN2LO, r0 - r);
     /* the low bits of t hold n: (n + 1023 + K) << 52, wrapping mod 2^64 */
     *s_ = cy__u2d((cy__d2u(t) << 52) + ((1023u + K - cy__d2u(CY__D_MAGIC)) << 52));
+    return r;
+}
+CY_INLINE double cy__exp_scaled(double x, uint64_t K, double *s_)
+{
+    double rl, r = cy__exp_reduce(x, K, s_, &rl);
+    double r2 = r * r, r4 = r2 * r2;
     return CY__FMA(r2, cy__exp_q0(r, r2, r4), r);
 }
 /* The reduction of the float one-scale cores: x = n ln2 + r, returns r
@@ -282,9 +291,10 @@ CY_INLINE float cy_expf(float x)
 /* constant) instead of the two factors of gradual underflow: each     */
 /* variant below says where the subnormal results are rounded.         */
 /* ------------------------------------------------------------------ */
-/* Rows of float, in double: d = x - max computed in double (error <=     */
-/* 2^-53 |d|, so exp(d) is off by 2^-45 at most for the d that do not   */
-/* underflow), one ln2 constant (error n 2^-54 <= 2^-45) and the float  */
+/* exp of a float in double, for a result rounded to float later        */
+/* (log_softmax's VJP from y where the float lanes do not serve): d in  */
+/* double (an error of 2^-53 |d| moves exp(d) by 2^-45 at most for the  */
+/* d that do not underflow), one ln2 constant (error n 2^-54 <= 2^-45) and the float  */
 /* exp core's cheaper polynomial (within 2^-26.5 of exp on the reduced  */
 /* range, 0.18 ULP of float), by Horner: no r^2, and the 1 + folded into */
 /* the last FMA. Float's 2^-24 needs no error terms. For d in [-300,    */
@@ -301,10 +311,10 @@ CY_INLINE double cy__exp_for_float(double d)
     return cy__u2d(cy__d2u(CY__FMA(h, r, 1.0)) + (cy__d2u(t) << 52));
 }
 
-/* exp(d), d = x - max of a float row (d <= 0, -inf; not NaN: the caller's
- * rows with a NaN take another path, the add would make a number of it).
- * d is clamped to -200, where exp is 2^-288.5: 0 once rounded to float,
- * the one rounding of a subnormal float result. */
+/* exp(d) of a float d <= 0 or -inf (not NaN: the add would make a number
+ * of it; the caller's rows of log-probabilities hold none). d is clamped
+ * to -200, where exp is 2^-288.5: 0 once rounded to float, the one
+ * rounding of a subnormal float result. */
 CY_INLINE double cy_exp_rowf(double d)
 {
     return cy__exp_for_float(d > -200.0 ? d : -200.0);
@@ -646,17 +656,12 @@ CY_INLINE float cy_tanh_gradf(float x)
 CY_INLINE double cy_tanh(double x)
 {
     double ax = cy__fabs(x);
-    double a  = -2.0 * (ax > 19.5 ? 19.5 : ax);           /* exact, >= -39 */
-    double t  = CY__FMA(a, CY__D_LOG2E, CY__D_MAGIC);
-    double n  = t - CY__D_MAGIC;
-    double r0 = CY__FMA(-n, CY__D_LN2HI, a);              /* exact */
-    double r  = CY__FMA(-n, CY__D_LN2LO, r0);
-    double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r);         /* r's rounding */
+    double s, rl;                                         /* s = 2^n */
+    double r  = cy__exp_reduce(-2.0 * (ax > 19.5 ? 19.5 : ax), 0, &s, &rl);
     double r2 = r * r, r4 = r2 * r2;
     double v  = r2 * cy__exp_q1(r, r2, r4);               /* exp(r) - 1 - r */
     double uh = r + v;                                    /* Fast2Sum */
     double ul = ((r - uh) + v) + rl;
-    double s  = cy__u2d((cy__d2u(t) << 52) + ((1023u - cy__d2u(CY__D_MAGIC)) << 52));
     double bh = s * uh;                                   /* exact */
     double Sh = s - 1.0;
     double Sl = s - (Sh + 1.0);
