@@ -62,23 +62,30 @@ def test_threadpoolctl_limits_cyact(restore_threads):
         assert cyact.get_num_threads() == 1
 
 
-# float64: within 1 ULP. float32: within 2 ULP (the forward bound): a float32
-# kernel with FMA and one without round their polynomials differently, and
-# each may be up to 2 ULP from the exact value (sigmoid measured 1.69 and 1.81
-# over all float32 inputs), so 1 ULP apart is not promised there.
+# How far apart two kernel builds may be, in ULP. A build with FMA and one
+# without round their polynomials and residuals differently; where each may
+# be up to 2 ULP from the exact value, 1 ULP apart is not promised, and the
+# forward bound (2) is: float32, and sigmoid in float64, whose e = exp(-|x|)
+# is one rounded number that y = e/(1 + e) carries over whole (1.69 and 1.81
+# ULP over all float32 inputs; float64 1.51 and 1.56 on 4e6 points). float64
+# tanh and elu carry their exp's rounding error (within 0.84 ULP): 1 ULP.
+_AGREE = {np.float64: {"sigmoid": 2, "tanh": 1, "elu": 1},
+          np.float32: {"sigmoid": 2, "tanh": 2, "elu": 2}}
+
+
 @pytest.mark.parametrize("build", sorted(_dispatch.BUILDS))
-@pytest.mark.parametrize("dtype, seed, ulps", [(np.float64, 2, 1), (np.float32, 3, 2)])
-def test_builds_agree(build, dtype, seed, ulps):
-    """Every kernel build gives results within `ulps` ULP of the default one."""
+@pytest.mark.parametrize("dtype, seed", [(np.float64, 2), (np.float32, 3)])
+def test_builds_agree(build, dtype, seed):
+    """Every kernel build gives results within _AGREE ULP of the default one."""
     x = np.random.default_rng(seed).uniform(-30, 30, 100_000).astype(dtype)
-    default = {f: getattr(cyact, f)(x) for f in ("sigmoid", "tanh", "elu")}
+    default = {f: getattr(cyact, f)(x) for f in _AGREE[dtype]}
     _dispatch.use(build)
     try:
         for f, ref in default.items():
             got = getattr(cyact, f)(x)
             assert got.dtype == dtype
             diff = np.abs(got.astype(np.float64) - ref)
-            assert np.all(diff <= ulps * np.spacing(np.abs(ref))), f
+            assert np.all(diff <= _AGREE[dtype][f] * np.spacing(np.abs(ref))), f
     finally:
         _dispatch.use(_dispatch._initial())
 

@@ -511,45 +511,40 @@ CY_INLINE float cy_log1pf(float x)
 
 /* ------------------------------------------------------------------ */
 /* sigmoid = a/(1 + e), e = exp(-|x|), a = 1 for x >= 0 and e for x < 0.  */
-/* float64: e = (1 + uh) 2^n (one-scale core, K = 56 so that 2^(n+K)      */
-/* stays normal down to the clamp), t = fl(1 + e), err = (1 + e) - t      */
-/* (Fast2Sum), q = fl(1/t), c = (1 - q*t) - q*err (the division residual, */
-/* exact by FMA): 1/(1+e) = q*(1 + c) to within c^2. x >= 0: y = q*(1+c);*/
-/* x < 0: y = e*q*(1 + c), as 2^(n+K) * q*(1 + fma(c, p, uh)), p = 1 + uh, */
-/* so the rounding of p never reaches y; 2^-K is taken back by one final  */
-/* multiplication (exact, or the single rounding of a subnormal result).  */
-/* Max 1.2 ULP, and the builds with and without FMA agree within 1 ULP.   */
-/* float32: e is one rounded float (cy__expf_neg), y0 = fl(a / fl(1 + e)), */
-/* then one Newton step on the residual v = a - y0 (1 + e) = (a - y0) -    */
-/* y0 e: a - y0 is exact (y0 lies in [a/2, a], Sterbenz) and the FMA       */
-/* rounds v once, so v holds the roundings of 1 + e and of the quotient.   */
-/* y = y0 + v, not y0 + v/(1 + e): the step overshoots by v e/(1 + e), a   */
-/* fraction of an ULP, and saves a division or two multiplications. Why:  */
-/* the loop is bound by the FMA pipes, and float64's form took 8 more of  */
-/* them (0.475 -> 0.334 ns per element on AVX-512, 0.64 -> 0.45 on AVX2). */
-/* Max error over all float32 inputs: 1.69 ULP (1.81 without FMA; the     */
-/* builds differ by up to 2 ULP, as float64's form did in float32). In     */
-/* float64 this form ran 1.28x faster but kept the rounding of p (1.54    */
-/* ULP, builds up to 2 ULP apart), and correcting it cost the gain.        */
-/* Large x: e < 2^-24 gives y = 1 - e rounded; x = -inf or below the      */
-/* clamp: e = 0, y = 0; NaN passes through e. Only a is selected on the   */
-/* sign of x: with a second select after the division, GCC computed both  */
-/* 1/t and e/t, two divisions.                                             */
+/* One form for both dtypes: e is one rounded number, y0 = fl(a / fl(1 +  */
+/* e)), then one Newton step on the residual v = a - y0 (1 + e) = (a -    */
+/* y0) - y0 e: a - y0 is exact (y0 lies in [a/2, a], Sterbenz) and the    */
+/* FMA rounds v once, so v holds the roundings of 1 + e and of the        */
+/* quotient. y = y0 + v, not y0 + v/(1 + e): the step overshoots by       */
+/* v e/(1 + e), a fraction of an ULP, and saves a division or two         */
+/* multiplications. What is left is e's own error, which y = e/(1 + e)    */
+/* (x < 0) carries over whole: max 1.51 ULP in float64 (1.69 without      */
+/* FMA) over the sweep of docs/accuracy.md, 1.69 over all float32 inputs  */
+/* (1.81 without FMA). The builds with and without FMA round e            */
+/* differently, so they may differ by up to 2 ULP (the forward bound).    */
+/* Why: the loops are bound by the FMA pipes. Keeping e's rounding error  */
+/* (float64 did, at 1.12 ULP) took a quarter more of them: float64 0.92   */
+/* against 1.18 ns per element on AVX-512, 1.28 against 1.73 on AVX2;     */
+/* float32 0.334 against 0.475 and 0.45 against 0.64.                     */
+/* float64: e = (1 + uh) 2^(n + 56) 2^-56 from the one-scale core; 2^(n +  */
+/* 56) stays normal down to the clamp, and the one rounding of e is the   */
+/* FMA's (e normal) or the final multiplication's (e subnormal: then      */
+/* t = 1, y0 = e and v = -e^2 = 0, so y = e is that rounded once).        */
+/* float32: e is one rounded float (cy__expf_neg).                        */
+/* Large x: e < 2^-53 (2^-24) gives y = 1 - e rounded; x = -inf or below  */
+/* the clamp: e = 0, y = 0; NaN passes through e. Only a is selected on   */
+/* the sign of x: with a second select after the division, GCC computed   */
+/* both 1/t and e/t, two divisions.                                        */
 CY_INLINE double cy_sigmoid(double x)
 {
     double s;
     double nx = -cy__fabs(x);
     nx = nx < -746.0 ? -746.0 : nx;       /* sigmoid(-746) < 2^-1075 -> +0 */
-    double uh  = cy__exp_scaled(nx, 56, &s);
-    double p   = 1.0 + uh;
-    double e   = (p * s) * 0x1p-56;
-    double t   = 1.0 + e;
-    double q   = 1.0 / t;
-    double c   = CY__FMA(-q, (1.0 - t) + e, cy__resid(q, t, 1.0));
-    int pos    = x >= 0.0;
-    double k   = pos ? c : CY__FMA(c, p, uh);
-    double a   = pos ? 0x1p56 : s;
-    return (CY__FMA(q, k, q) * a) * 0x1p-56;
+    double uh = cy__exp_scaled(nx, 56, &s);
+    double e  = CY__FMA(uh, s, s) * 0x1p-56;
+    double a  = x >= 0.0 ? 1.0 : e;
+    double y0 = a / (1.0 + e);
+    return cy__resid(y0, e, a - y0) + y0;
 }
 CY_INLINE float cy_sigmoidf(float x)
 {
