@@ -159,6 +159,11 @@ def pairs(n):
     return (n,) if n % 2 == 0 else None
 
 
+def fours(n):
+    """maxout with pieces=4: a length divisible by 4."""
+    return (n,) if n % 4 == 0 else None
+
+
 class Work:
     """The arrays of one row (one case, dtype and n), each made on first use.
 
@@ -196,6 +201,10 @@ class Work:
     @cached_property
     def out_half(self):
         return self._empty((self.n // 2,))
+
+    @cached_property
+    def out_quarter(self):
+        return self._empty((self.n // 4,))
 
     @cached_property
     def out_full(self):
@@ -384,6 +393,16 @@ def np_maxout(w):
     return lambda a=w.x[0::2], b=w.x[1::2], o=w.out_half: np.maximum(a, b, out=o)
 
 
+def np_maxout4(w):
+    x, o = w.x, w.out_quarter
+
+    def run():  # the pieces' maxima two at a time, as np.max(x.reshape(-1, 4), 1) is 9 ns
+        np.maximum(x[0::4], x[1::4], out=o)
+        np.maximum(o, x[2::4], out=o)
+        return np.maximum(o, x[3::4], out=o)
+    return run
+
+
 def np_sigmoid_grad(w):
     y, g, tmp = w.y, w.g, w.tmp
 
@@ -531,6 +550,10 @@ def torch_maxout(w):
     return lambda a=x[0::2], b=x[1::2], o=w.t("out_half"): torch.maximum(a, b, out=o)
 
 
+def torch_maxout4(w):
+    return lambda x=w.t("x").view(-1, 4), o=w.t("out_quarter"): torch.amax(x, dim=1, out=o)
+
+
 def torch_maxout_grad(w):
     x, g, mask, out = w.t("x"), w.t("g_half"), w.t("mask_half"), w.t("out_full")
     first, second = out[0::2], out[1::2]
@@ -636,6 +659,11 @@ CASES = [
         numexpr_form("where(a >= b, a, b)", "out_half", a=lambda w: w.x[0::2],
                      b=lambda w: w.x[1::2]),
         C("torch", "torch.maximum(x[0::2], x[1::2], out=out)", torch_maxout))),
+    # groups of 4: the kernels for other numbers of pieces than 2
+    Case("maxout4", "memory", fours, (), (
+        cy("maxout(x, 4, out=out)", lambda w: lambda x=w.x, o=w.out_quarter: cyact.maxout(x, 4, out=o)),
+        C("numpy", "np.maximum over x[0::4] .. x[3::4], out=out", np_maxout4),
+        C("torch", "torch.amax(x.view(-1, 4), dim=1, out=out)", torch_maxout4))),
     # derivatives from y times grad, in place into grad
     from_y("sigmoid_grad", lambda w: lambda y=w.y, g=w.g: cyact.sigmoid_grad(y=y, grad=g, out=g),
            ("y * (1 - y) * g via tmp", np_sigmoid_grad), "y * (1 - y) * g",

@@ -112,6 +112,44 @@ def test_maxout_tie_rule(build, x, pieces, routed):
                                   groups[np.arange(len(groups)), np.argmax(groups, axis=1)])
 
 
+def _maxout_pool(dtype):
+    """Values for maxout's groups: the special values, a NaN with its sign bit
+    set, small integers (ties) and normals."""
+    bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
+    nan_neg = np.array([np.nan], dtype).view(bits) | (bits.type(1) << bits.type(8 * bits.itemsize - 1))
+    rng = np.random.default_rng(7)
+    return np.concatenate([util.special_values(dtype), nan_neg.view(dtype),
+                           np.arange(-2, 3, dtype=dtype), rng.standard_normal(40).astype(dtype)])
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("pieces", [1, 2, 3, 4, 5, 7, 8, 9, 16])
+def test_maxout_any_pieces(build, dtype, pieces):
+    """Every number of pieces (3, 4 and 8 have loops of their own) takes
+    np.argmax's element of each group, bit for bit (-0 before +0 stays -0, the
+    first NaN keeps its sign), and routes grad to it, also in place; groups
+    across the backward loop's blocks of 256."""
+    pool = _maxout_pool(dtype)
+    bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
+    rng = np.random.default_rng(pieces)
+    for groups in (1, 5, 256, 257, 700):
+        x = rng.choice(pool, groups * pieces)
+        at = np.argmax(x.reshape(groups, pieces), axis=1)
+        first = x.reshape(groups, pieces)[np.arange(groups), at]
+        np.testing.assert_array_equal(cyact.maxout(x, pieces).view(bits), first.view(bits))
+        grad = rng.standard_normal(groups).astype(dtype)
+        routed = np.zeros((groups, pieces), dtype)
+        routed[np.arange(groups), at] = grad
+        np.testing.assert_array_equal(
+            cyact.maxout_grad(x=x, grad=grad, pieces=pieces).view(bits), routed.ravel().view(bits))
+        routed[np.arange(groups), at] = 1
+        np.testing.assert_array_equal(cyact.maxout_grad(x=x, pieces=pieces), routed.ravel())
+        inplace = x.copy()
+        cyact.maxout_grad(x=inplace, grad=grad, pieces=pieces, out=inplace)
+        routed[np.arange(groups), at] = grad
+        np.testing.assert_array_equal(inplace.view(bits), routed.ravel().view(bits))
+
+
 def test_maxout_docstring_identity(build):
     """max(w1.x + b1, w2.x + b2) is maxout(x @ W + b, pieces=2) with the two
     columns of each unit side by side."""
