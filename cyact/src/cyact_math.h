@@ -518,8 +518,9 @@ CY_INLINE float cy_log1pf(float x)
 /* quotient. y = y0 + v, not y0 + v/(1 + e): the step overshoots by       */
 /* v e/(1 + e), a fraction of an ULP, and saves a division or two         */
 /* multiplications. What is left is e's own error, which y = e/(1 + e)    */
-/* (x < 0) carries over whole: max 1.51 ULP in float64 (1.69 without      */
-/* FMA) over the sweep of docs/accuracy.md, 1.69 over all float32 inputs  */
+/* (x < 0) carries over whole: float64 max 1.49 ULP on every build over */
+/* the sweep of docs/accuracy.md (1.51 with FMA, 1.56 without, over 4e6   */
+/* points against long double); float32 1.69 over all float32 inputs      */
 /* (1.81 without FMA). The builds with and without FMA round e            */
 /* differently, so they may differ by up to 2 ULP (the forward bound).    */
 /* Why: the loops are bound by the FMA pipes. Keeping e's rounding error  */
