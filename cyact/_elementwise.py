@@ -240,6 +240,8 @@ def leaky_relu(x, *, negative_slope=0.1, out=None):
         The slope for ``x <= 0``. The default 0.1 follows the reference
         notes this library implements (``max(0.1x, x)``); PyTorch's
         ``leaky_relu`` defaults to 0.01 and JAX's to 0.01.
+        float32 and float16 input are computed in float32, which refuses a
+        finite slope beyond its range (ValueError).
     {out}
 
     Returns
@@ -310,6 +312,8 @@ def elu(x, *, alpha=1.0, out=None):
     {x}
     alpha : float, default 1.0
         The scale of the negative branch; it tends to ``-alpha``.
+        float32 and float16 input are computed in float32, which refuses a
+        finite alpha beyond its range (ValueError).
     {out}
 
     Returns

@@ -25,6 +25,8 @@ def _prepare(fname, x, alpha, grad, out):
     weak = alpha if type(alpha) in (int, float) else aa
     promote = [xa, weak] if ga is None else [xa, weak, ga]
     rdtype, cdtype = _wrap.result_dtypes(*promote)
+    if type(alpha) in (int, float) and cdtype == _wrap._F32:
+        _wrap.float32_param(fname, "alpha", float(alpha), rdtype)
     if out is not None:
         _wrap.check_out(fname, out, xa.shape, rdtype)
     # x as (outer, mid, inner) with alpha indexed by mid; where alpha's varying
@@ -33,9 +35,9 @@ def _prepare(fname, x, alpha, grad, out):
     outer, _, inner = (1, xa.size, 1) if blocks is None else blocks
     a_full = np.broadcast_to(aa, xa.shape) if blocks is None else aa
     # Aligned too: the kernel reads alpha through a typed pointer. A Python
-    # float beyond float32's range becomes inf in float32 (below it, 0 or a
-    # subnormal), as the slopes of leaky_relu and elu do, without the
-    # warning or error that the caller's np.errstate would make of the cast.
+    # float below float32's range becomes 0 or a subnormal in float32 (as
+    # NEP 50 reads it), without the warning or error that the caller's
+    # np.errstate would make of the cast; beyond the range it was refused.
     if _wrap.kernel_ready(a_full, cdtype):
         a_flat = a_full.reshape(-1)
     else:
@@ -55,7 +57,7 @@ def _fast_alpha(x, alpha):
     dtype that NEP 50 makes of it (the value rounded once to x's dtype), so
     that prelu(x, 0.25) takes the fast path (0.3 us instead of 7 at n = 1e3);
     anything else as it is. A float beyond float32's range stays a float:
-    the general path casts it without NumPy's overflow warning."""
+    the general path refuses it for float32 x.""" 
     if type(alpha) is float and type(x) is np.ndarray:
         dt = x.dtype
         if dt == _wrap._F64 or (dt == _wrap._F32 and not abs(alpha) > _F32_MAX):

@@ -265,6 +265,9 @@ def elementwise(fname, kname, point, grad, out, *params):
         arrays.append(as_array(fname, "grad", grad))
         same_shape(fname, point[0], arrays[0], "grad", arrays[1])
     rdtype, cdtype = result_dtypes(*arrays)
+    if cdtype == _F32:
+        for value in params:
+            float32_param(fname, _PARAM_NAME[fname.removesuffix("_grad")], value, rdtype)
     shape = arrays[0].shape
     if out is not None:
         check_out(fname, out, shape, rdtype)
@@ -274,6 +277,23 @@ def elementwise(fname, kname, point, grad, out, *params):
         g = plan.inputs[1] if grad is not None else None
         getattr(kernels(), kname)(a, g, plan.work, *params)
     return plan.finish()
+
+
+# The parameter of each elementwise function with one (named in messages).
+_PARAM_NAME = {"leaky_relu": "negative_slope", "elu": "alpha"}
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def float32_param(fname, name, value, rdtype):
+    """A ValueError for a finite parameter beyond float32's range where the
+    kernel computes in float32 (float32 and float16 input): as a float32 it
+    would be inf, and a slope of inf makes leaky_relu(0) NaN (NumPy warns of
+    the cast; cyact never warns)."""
+    if abs(value) > _F32_MAX and value - value == 0:
+        raise ValueError(
+            f"cyact.{fname}: argument {name!r} = {shown(value)} is beyond float32's range, "
+            f"in which {rdtype} input is computed; pass |{name}| <= {_F32_MAX:.8g}, or "
+            f"float64 input")
 
 
 def derivative_input(fname, x, y, y_allowed=True, why=""):

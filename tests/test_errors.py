@@ -209,6 +209,26 @@ def test_bad_scalar_parameter(fname, kw, bad):
     raises(TypeError, fname, lambda: CALLS[fname](X, **{kw: bad}), f"'{kw}'")
 
 
+@pytest.mark.parametrize("fname, kw", [("leaky_relu", "negative_slope"), ("elu", "alpha"),
+                                       ("leaky_relu_grad", "negative_slope"),
+                                       ("elu_grad", "alpha")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("value", [1e39, -1e300, np.float64(4e38)])
+def test_parameter_beyond_float32(fname, kw, dtype, value):
+    """float32 and float16 input are computed in float32: a finite parameter
+    beyond its range (inf there, and a slope of inf makes leaky_relu(0) NaN)
+    is refused, on the fast path (a plain array, in place too) and the
+    general one (a reversed view); float64 input takes it."""
+    x = X.astype(dtype)
+    for call in (lambda: CALLS[fname](x, **{kw: value}),
+                 lambda: CALLS[fname](x, **{kw: value}, out=x),
+                 lambda: CALLS[fname](x[:, ::-1], **{kw: value})):
+        raises(ValueError, fname, call, f"'{kw}'", "float32's range")
+    with np.errstate(all="raise"):
+        got = CALLS[fname](X, **{kw: value})
+    assert got.dtype == np.float64 and not np.isnan(got).any()
+
+
 def test_errors_leave_out_untouched():
     """A refused call writes nothing: out keeps its contents."""
     out = np.full((3, 4), 7.0)

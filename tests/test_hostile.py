@@ -21,6 +21,7 @@ native: the kernels read through typed pointers, and x86 tolerates a
 misaligned read that other CPUs (and UBSan) do not, so a wrong result would
 never show it.
 """
+import math
 import faulthandler
 import functools
 import json
@@ -374,7 +375,9 @@ def _hostile_out_cases(case):
 
 PARAM = {"leaky_relu": "negative_slope", "elu": "alpha"}
 # Real values that are no ordinary slopes: the formula holds (NumPy/PyTorch
-# compute the x <= 0 branch as param * x, or param * expm1(x)).
+# compute the x <= 0 branch as param * x, or param * expm1(x)); a finite one
+# beyond float32's range with float32 input is refused (as a float32 it would
+# be inf, and inf * 0 NaN: NumPy warns there).
 ODD_REAL_PARAMS = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "1e308": 1e308,
                    "int_2**1023": 2 ** 1023, "float32": np.float32(0.3),
                    "longdouble": np.longdouble(0.3), "0d_array": np.array(0.3),
@@ -393,9 +396,13 @@ def _param_cases(name):
     out = []
     for label, value in ODD_REAL_PARAMS.items():
         y_ok = bool(value > 0)
+        beyond = math.isfinite(float(value)) and abs(float(value)) > float(np.finfo(F32).max)
         for case in util.elementwise_cases(name, {pname: value}, y_ok=y_ok):
             for dtype in (F64, F32):
-                out.append(_right(f"{case.id}:{label}:{dtype}", case, util.layout_values(dtype)))
+                refused = beyond and dtype == F32
+                out.append(_right(f"{case.id}:{label}:{dtype}", case, util.layout_values(dtype),
+                                  raises=(ValueError,) if refused else (),
+                                  needles=(f"'{pname}'", "float32's range") if refused else ()))
         if not y_ok:  # y does not determine f' where the parameter is NaN or <= 0
             grad = getattr(cyact, name + "_grad")
             out.append(_error(f"{name}_grad[y,{pname}={label}]", name + "_grad",

@@ -76,12 +76,19 @@ def test_python_float_alpha(build, dtype, alpha):
     """A Python float alpha takes the fast path (as a 0-d array of x's dtype,
     NEP 50's reading of it) on plain x, the general path on strided x: the
     same bits, the same result types, and no warning (pytest makes warnings
-    errors), also where float32 cannot hold alpha (it becomes inf there, as
-    leaky_relu's slope does)."""
+    errors); where float32 cannot hold alpha, a ValueError on both paths, as
+    for leaky_relu's slope."""
     x = np.array([-1.0, -0.0, 0.0, 2.0, -1e-45, np.nan, -3e38, 5e-40], dtype=dtype)
     strided = np.repeat(x, 2)[::2]
     g = np.linspace(-2, 2, x.size).astype(dtype)
     bits = f"u{dtype.itemsize}"
+    if dtype == F32 and abs(alpha) > 3.4028234663852886e38 and alpha - alpha == 0:
+        for call in (lambda: cyact.prelu(x, alpha), lambda: cyact.prelu(strided, alpha),
+                     lambda: cyact.prelu_grad(x=x, alpha=alpha, grad=g),
+                     lambda: cyact.leaky_relu(x, negative_slope=alpha)):
+            with pytest.raises(ValueError, match="float32's range"):
+                call()
+        return
     fast, general = cyact.prelu(x, alpha), cyact.prelu(strided, alpha)
     assert fast.dtype == general.dtype == dtype
     np.testing.assert_array_equal(fast.view(bits), general.view(bits))
