@@ -373,13 +373,13 @@ static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
         cy__stream_fence();                                                     \
 }                                                                               \
                                                                                 \
-/* maxout over groups of any number of pieces: the order of T's values as \
+/* maxout group by group (cy__maxoutn below): the order of T's values as  \
  * an integer, equal for -0 and +0, above everything for a NaN (of either  \
  * sign), so that the strict '>' of the integers is np.argmax's choice (a   \
  * later piece wins only when larger, the first NaN stays). Arithmetic, no \
  * selects: s is 0 or all ones (the sign), (m ^ s) - s is m or -m.         \
- * Why integers: GCC turned the float comparisons of this choice into       \
- * branches, which random data mispredicts (about 3 ns per element). */     \
+ * Why integers: GCC turned float comparisons there into branches, which    \
+ * random data mispredicts (about 3 ns per element). */                     \
 static inline __attribute__((always_inline)) I                                 \
 cy__order##SUFFIX(I b)                                                          \
 {                                                                               \
@@ -393,10 +393,12 @@ cy__order##SUFFIX(I b)                                                          
 }                                                                               \
                                                                                 \
 /* cy_maxoutn's loops over blocks of groups: the winners of a block, then  \
- * its results. by_piece 0: group by group, for a constant pieces (GCC then  \
- * unrolls the pieces and vectorizes across groups); 1: piece by piece, each \
- * piece of every group of the block in one loop (strided loads), for any   \
- * number. */                                                                  \
+ * its results. by_piece 0: group by group, the pieces compared by their    \
+ * order as integers (cy__order), for a constant pieces: GCC then unrolls  \
+ * the pieces and vectorizes across groups, loading them with shuffles (it  \
+ * turned float comparisons there into branches). 1: piece by piece, each   \
+ * piece of every group of the block in one loop (strided loads), compared  \
+ * as numbers, for any number of pieces. */                                   \
 static inline __attribute__((always_inline)) void                              \
 cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
                     Py_ssize_t k1, Py_ssize_t pieces, int backward,             \
@@ -405,27 +407,33 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
     enum { B = 256 };                                  /* groups per block */  \
     const cy__bits##SUFFIX *xb = (const cy__bits##SUFFIX *)x, *xk;              \
     cy__bits##SUFFIX *ob = (cy__bits##SUFFIX *)out;                             \
-    I at[B], mb[B], mk[B], kk, b, m, a;                                         \
-    T gb[B];                                                                    \
+    I at[B], mb[B], kk, b, m, a;                                                \
+    T mv[B], gb[B], v, w;                                                       \
     Py_ssize_t k, l, j, kb;                                                     \
     for (k = k0; k < k1; k += kb) {                                             \
         kb = k1 - k < B ? k1 - k : B;                                           \
-        xk = xb + k * pieces;                                                   \
         if (by_piece) {                                                         \
+            const T *xv = x + k * pieces;                                       \
             for (l = 0; l < kb; l++) {                                          \
-                mb[l] = xk[l * pieces];                                         \
-                mk[l] = cy__order##SUFFIX(mb[l]);                               \
+                mv[l] = xv[l * pieces];                                         \
                 at[l] = 0;                                                      \
             }                                                                   \
             for (j = 1; j < pieces; j++)                                        \
                 for (l = 0; l < kb; l++) {                                      \
-                    b = xk[l * pieces + j];                                     \
-                    kk = cy__order##SUFFIX(b);                                  \
-                    mb[l] = kk > mk[l] ? b : mb[l];                             \
-                    at[l] = kk > mk[l] ? (I)j : at[l];                          \
-                    mk[l] = kk > mk[l] ? kk : mk[l];                            \
+                    v = xv[l * pieces + j];                                     \
+                    w = mv[l];                                                  \
+                    /* np.argmax's choice: larger, or the first NaN */        \
+                    int wins = (v > w) | ((v != v) & (w == w));                 \
+                    mv[l] = wins ? v : w;                                       \
+                    at[l] = wins ? (I)j : at[l];                                \
                 }                                                               \
+            if (!backward) {                                                    \
+                for (l = 0; l < kb; l++)                                        \
+                    out[k + l] = mv[l];                                         \
+                continue;                                                       \
+            }                                                                   \
         } else {                                                                \
+            xk = xb + k * pieces;                                               \
             for (l = 0; l < kb; l++) {                                          \
                 b = xk[l * pieces];                                             \
                 m = cy__order##SUFFIX(b);                                       \
@@ -439,11 +447,11 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
                 mb[l] = b;                                                      \
                 at[l] = a;                                                      \
             }                                                                   \
-        }                                                                       \
-        if (!backward) {                                                        \
-            for (l = 0; l < kb; l++)                                            \
-                ob[k + l] = mb[l];                                              \
-            continue;                                                           \
+            if (!backward) {                                                    \
+                for (l = 0; l < kb; l++)                                        \
+                    ob[k + l] = mb[l];                                          \
+                continue;                                                       \
+            }                                                                   \
         }                                                                       \
         /* g read before out is written (out may be x; with 1 piece, g). */    \
         for (l = 0; l < kb; l++)                                                \
@@ -458,18 +466,19 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
  * out[k] = the group's first maximum, its bits as they are (a NaN's        \
  * too); backward: out[k pieces + j] = g[k] (1 when g is NULL) where j is    \
  * that maximum's piece, else 0. out may be x itself (backward): a block's  \
- * pieces and grads are read before its out is written. Group by group, GCC \
- * vectorizes across groups only for a constant number of pieces whose      \
- * groups it can load with shuffles: 4 and 8, and 3 with AVX (SSE2 left it   \
- * scalar: 1.8 ns per element); piece by piece serves every other number.   \
- * 3e6 float32 elements, AVX-512 build, one thread: 0.15-0.29 ns per       \
- * element forward, 0.30-0.54 backward (3 to 16 pieces), against 2.6-3.6    \
- * with branches. */                                                         \
+ * pieces and grads are read before its out is written. Group by group for \
+ * 3, 4 and 8 pieces with AVX-512, and in float32 with AVX2 (AVX-512, 1e5   \
+ * elements: float32 0.14-0.15 ns per element against 0.18-0.23 piece by    \
+ * piece; float64 4 pieces at 4e6, 0.42 against 0.53); everything else      \
+ * piece by piece, with the number of pieces left to run time, where GCC    \
+ * vectorizes best (float64 with AVX2, 4 pieces, 1e5: 0.27 ns against 0.38; \
+ * without AVX, 0.42 against 1.04). Before, the comparisons were branches:  \
+ * 2.6-3.6 ns per element. */                                                \
 static inline void cy_maxoutn##SUFFIX(const T *x, const T *g, T *out,          \
                                       Py_ssize_t k0, Py_ssize_t k1,             \
                                       Py_ssize_t pieces, int backward)          \
 {                                                                               \
-    switch (CY__AVX || pieces != 3 ? pieces : 0) {                              \
+    switch (CY_VBYTES == 64 || (CY__AVX && sizeof(T) == 4) ? pieces : 0) {      \
     case 3: cy__maxoutn##SUFFIX(x, g, out, k0, k1, 3, backward, 0); break;      \
     case 4: cy__maxoutn##SUFFIX(x, g, out, k0, k1, 4, backward, 0); break;      \
     case 8: cy__maxoutn##SUFFIX(x, g, out, k0, k1, 8, backward, 0); break;      \
