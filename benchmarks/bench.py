@@ -661,7 +661,8 @@ CASES = [
         C("torch", "torch.maximum(x[0::2], x[1::2], out=out)", torch_maxout))),
     # groups of 4: the kernels for other numbers of pieces than 2
     Case("maxout4", "memory", fours, (), (
-        cy("maxout(x, 4, out=out)", lambda w: lambda x=w.x, o=w.out_quarter: cyact.maxout(x, 4, out=o)),
+        cy("maxout(x, 4, out=out)",
+           lambda w: lambda x=w.x, o=w.out_quarter: cyact.maxout(x, 4, out=o)),
         C("numpy", "np.maximum over x[0::4] .. x[3::4], out=out", np_maxout4),
         C("torch", "torch.amax(x.view(-1, 4), dim=1, out=out)", torch_maxout4))),
     # derivatives from y times grad, in place into grad

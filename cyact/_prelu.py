@@ -49,18 +49,15 @@ def _prepare(fname, x, alpha, grad, out):
     return plan, a_flat, outer, inner, aa.shape, rdtype
 
 
-_F32_MAX = float(np.finfo(np.float32).max)
-
-
 def _fast_alpha(x, alpha):
     """alpha for the fast path: a Python float as the 0-d array of x's float
     dtype that NEP 50 makes of it (the value rounded once to x's dtype), so
     that prelu(x, 0.25) takes the fast path (0.3 us instead of 7 at n = 1e3);
     anything else as it is. A float beyond float32's range stays a float:
-    the general path refuses it for float32 x.""" 
+    the general path refuses it for float32 x."""
     if type(alpha) is float and type(x) is np.ndarray:
         dt = x.dtype
-        if dt == _wrap._F64 or (dt == _wrap._F32 and not abs(alpha) > _F32_MAX):
+        if dt == _wrap._F64 or (dt == _wrap._F32 and not abs(alpha) > _wrap._F32_MAX):
             return np.array(alpha, dt)
     return alpha
 

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - NumPy 1.25/1.26
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
 _ACCEPTED = "bool, integer, float16, float32 or float64"
 
 
@@ -281,7 +282,6 @@ def elementwise(fname, kname, point, grad, out, *params):
 
 # The parameter of each elementwise function with one (named in messages).
 _PARAM_NAME = {"leaky_relu": "negative_slope", "elu": "alpha"}
-_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def float32_param(fname, name, value, rdtype):

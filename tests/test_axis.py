@@ -116,7 +116,8 @@ def _maxout_pool(dtype):
     """Values for maxout's groups: the special values, a NaN with its sign bit
     set, small integers (ties) and normals."""
     bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
-    nan_neg = np.array([np.nan], dtype).view(bits) | (bits.type(1) << bits.type(8 * bits.itemsize - 1))
+    sign = bits.type(1) << bits.type(8 * bits.itemsize - 1)
+    nan_neg = np.array([np.nan], dtype).view(bits) | sign
     rng = np.random.default_rng(7)
     return np.concatenate([util.special_values(dtype), nan_neg.view(dtype),
                            np.arange(-2, 3, dtype=dtype), rng.standard_normal(40).astype(dtype)])
@@ -125,10 +126,11 @@ def _maxout_pool(dtype):
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 @pytest.mark.parametrize("pieces", [1, 2, 3, 4, 5, 7, 8, 9, 16])
 def test_maxout_any_pieces(build, dtype, pieces):
-    """Every number of pieces (3, 4 and 8 have loops of their own) takes
-    np.argmax's element of each group, bit for bit (-0 before +0 stays -0, the
-    first NaN keeps its sign), and routes grad to it, also in place; groups
-    across the backward loop's blocks of 256."""
+    """Every number of pieces (3, 4 and 8 go group by group on some builds,
+    the others piece by piece) takes np.argmax's element of each group, bit
+    for bit (-0 before +0 stays -0, the first NaN keeps its sign), and routes
+    grad to it, also in place; groups across the backward loop's blocks of
+    256."""
     pool = _maxout_pool(dtype)
     bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
     rng = np.random.default_rng(pieces)

@@ -21,10 +21,10 @@ native: the kernels read through typed pointers, and x86 tolerates a
 misaligned read that other CPUs (and UBSan) do not, so a wrong result would
 never show it.
 """
-import math
 import faulthandler
 import functools
 import json
+import math
 import os
 import subprocess
 import sys

@@ -528,9 +528,10 @@ CY_INLINE float cy_log1pf(float x)
 /* against 1.18 ns per element on AVX-512, 1.28 against 1.73 on AVX2;     */
 /* float32 0.334 against 0.475 and 0.45 against 0.64.                     */
 /* float64: e = (1 + uh) 2^(n + 56) 2^-56 from the one-scale core; 2^(n +  */
-/* 56) stays normal down to the clamp, and the one rounding of e is the   */
-/* FMA's (e normal) or the final multiplication's (e subnormal: then      */
-/* t = 1, y0 = e and v = -e^2 = 0, so y = e is that rounded once).        */
+/* 56) stays normal down to the clamp, so the FMA rounds e once where it  */
+/* is normal; a subnormal e is that 53-bit value rounded again by the     */
+/* multiplication, within a hair of half an ULP, and then t = 1, y0 = e   */
+/* and v = -e^2 = 0: y = e.                                                */
 /* float32: e is one rounded float (cy__expf_neg).                        */
 /* Large x: e < 2^-53 (2^-24) gives y = 1 - e rounded; x = -inf or below  */
 /* the clamp: e = 0, y = 0; NaN passes through e. Only a is selected on   */
