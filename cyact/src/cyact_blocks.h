@@ -405,10 +405,9 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
                     int by_piece)                                               \
 {                                                                               \
     enum { B = 256 };                                  /* groups per block */  \
-    const cy__bits##SUFFIX *xb = (const cy__bits##SUFFIX *)x, *xk;              \
-    cy__bits##SUFFIX *ob = (cy__bits##SUFFIX *)out;                             \
-    I at[B], mb[B], kk, b, m, a;                                                \
-    T mv[B], gb[B], v, w;                                                       \
+    const cy__bits##SUFFIX *xk;                                                 \
+    I at[B], kk, b, m, a;                                                       \
+    T mv[B], gb[B], v, w;                  /* mv: the winners, bits as in x */ \
     Py_ssize_t k, l, j, kb;                                                     \
     for (k = k0; k < k1; k += kb) {                                             \
         kb = k1 - k < B ? k1 - k : B;                                           \
@@ -427,13 +426,8 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
                     mv[l] = wins ? v : w;                                       \
                     at[l] = wins ? (I)j : at[l];                                \
                 }                                                               \
-            if (!backward) {                                                    \
-                for (l = 0; l < kb; l++)                                        \
-                    out[k + l] = mv[l];                                         \
-                continue;                                                       \
-            }                                                                   \
         } else {                                                                \
-            xk = xb + k * pieces;                                               \
+            xk = (const cy__bits##SUFFIX *)x + k * pieces;                      \
             for (l = 0; l < kb; l++) {                                          \
                 b = xk[l * pieces];                                             \
                 m = cy__order##SUFFIX(b);                                       \
@@ -444,14 +438,14 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
                     a = kk > m ? (I)j : a;                                      \
                     m = kk > m ? kk : m;                                        \
                 }                                                               \
-                mb[l] = b;                                                      \
+                memcpy(&mv[l], &b, sizeof b);                                   \
                 at[l] = a;                                                      \
             }                                                                   \
-            if (!backward) {                                                    \
-                for (l = 0; l < kb; l++)                                        \
-                    ob[k + l] = mb[l];                                          \
-                continue;                                                       \
-            }                                                                   \
+        }                                                                       \
+        if (!backward) {                                                        \
+            for (l = 0; l < kb; l++)                                            \
+                out[k + l] = mv[l];                                             \
+            continue;                                                           \
         }                                                                       \
         /* g read before out is written (out may be x; with 1 piece, g). */    \
         for (l = 0; l < kb; l++)                                                \
