@@ -121,7 +121,7 @@ CY_INLINE double cy__exp_q0(double r, double r2, double r4)
 {
     return CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
 }
-/* The same to about 2^-60, one coefficient more (acc = 2 below, tanh). */
+/* The same to about 2^-60, one coefficient more (acc = 2 below, cy_exp). */
 CY_INLINE double cy__exp_q1(double r, double r2, double r4)
 {
     return CY__FMA(CY__FMA(CY__FMA(0x1.1f7315649f2d7p-29, r2, CY__FMA(0x1.af4e092e1705bp-26, r, 0x1.27e4db5bb725ap-22)), r4, CY__FMA(CY__FMA(0x1.71de02225a2f3p-19, r, 0x1.a01a01a6db488p-16), r2, CY__FMA(0x1.a01a01abeccc3p-13, r, 0x1.6c16c16c162cfp-10))), r4, CY__FMA(CY__FMA(0x1.11111111100d3p-7, r, 0x1.5555555555556p-5), r2, CY__FMA(0x1.5555555555557p-3, r, 0x1.0000000000000p-1)));
@@ -630,20 +630,24 @@ CY_INLINE float cy_tanh_gradf(float x)
 
 /* ------------------------------------------------------------------ */
 /* tanh, float64: tanh|x| = -E/(2 + E), E = expm1(-2|x|) in (-1, 0], one */
-/* form for every x, no branches to blend. -2|x| = n ln2 + r + rl (rl   */
-/* the rounding error of r), exp(r) = 1 + uh + ul (uh = r + r^2 q1(r),  */
-/* about 2^-60), so E = (2^n - 1) + 2^n uh + 2^n ul: 2^n - 1 = Sh + Sl  */
+/* form for every x, no branches to blend. -2|x| = n ln2 + r (exact for */
+/* n = 0, where E is small), exp(r) = 1 + uh + ul (uh = r + r^2 q0(r),  */
+/* about 2^-53), so E = (2^n - 1) + 2^n uh + 2^n ul: 2^n - 1 = Sh + Sl  */
 /* (Fast2Sum: inexact below n = -53), then Eh + El = Sh + 2^n uh and    */
 /* the rest (Fast2Sum, |Sh| >= |2^n uh| for n <= -1, Sh = 0 for n = 0), */
 /* D = 2 + E = Dh + Dl likewise; q = Eh (1/Dh), and the residual Eh -   */
 /* q Dh (exact by FMA) with El - q Dl corrects q: y = q + c. E keeps its */
 /* relative accuracy as x -> 0 (E = uh + ul there), which 1 - 2/(1 + e) */
-/* loses. Max 0.771 ULP (0.838 without FMA) on the sweep of             */
-/* docs/accuracy.md, 0.81 (0.88) over 4e6 points against long double.   */
-/* Why: the former form computed a polynomial for |x| < 0.55            */
-/* and this exp branch for all lanes and selected: 37 multiply-class     */
-/* operations per vector against 24 (1.62 -> 1.49 ns per element on     */
-/* AVX-512, 2.59 -> 2.02 on AVX2, 9.5 -> 7.3 without FMA). |x| is       */
+/* loses. Max 1.25 ULP over 4e6 points against long double (every build),  */
+/* near |x| = 0.17 (n = -1), where the polynomial's error and r's rounding  */
+/* reach E and y = -E/(2 + E) magnifies E's relative error by 2/(2 + E).    */
+/* Why this accuracy: r's rounding error and q1 (2^-60) kept it at 0.81 and */
+/* cost 12% of the time (1.55 -> 1.36 ns per element on AVX-512, 2.01 ->   */
+/* 1.90 on AVX2, 7.3 -> 7.0 without FMA); with them, NumPy's AVX-512 tanh  */
+/* took only 1.09-1.11 times cyact's time. Earlier, a polynomial for        */
+/* |x| < 0.55 computed beside this                                          */
+/* exp branch for all lanes and selected: 37 multiply-class operations per  */
+/* vector against 24 (1.62 -> 1.49 ns per element on AVX-512). |x| is       */
 /* clamped to 19.5, beyond 19.06 where tanh rounds to 1; NaN passes;    */
 /* the sign is x's (tanh(-0) = -0), set by bit operations.              */
 /* float32: |x| < 0.55: x + x^3 P(x^2) (P degree 4); else 1 - 2/(1 + e),  */
@@ -653,12 +657,12 @@ CY_INLINE float cy_tanh_gradf(float x)
 CY_INLINE double cy_tanh(double x)
 {
     double ax = cy__fabs(x);
-    double s, rl;                                         /* s = 2^n */
+    double s, rl;                          /* s = 2^n; rl unused */
     double r  = cy__exp_reduce(-2.0 * (ax > 19.5 ? 19.5 : ax), 0, &s, &rl);
     double r2 = r * r, r4 = r2 * r2;
-    double v  = r2 * cy__exp_q1(r, r2, r4);               /* exp(r) - 1 - r */
+    double v  = r2 * cy__exp_q0(r, r2, r4);               /* exp(r) - 1 - r */
     double uh = r + v;                                    /* Fast2Sum */
-    double ul = ((r - uh) + v) + rl;
+    double ul = (r - uh) + v;
     double bh = s * uh;                                   /* exact */
     double Sh = s - 1.0;
     double Sl = s - (Sh + 1.0);
