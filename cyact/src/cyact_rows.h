@@ -199,6 +199,21 @@ cy__row_expf1(float v, float m, int skip_max)
                        (v - (d - bv)) + (-m - bv));
 }
 
+/* Pair i of cy_row_expsumf: exp(x[i] - m) + exp(x[i + h] - m), and out
+ * (unless NULL) given both; kept: 0 and out left as it is (its places
+ * rewritten with what they hold). */
+static inline __attribute__((always_inline)) float
+cy__expsum_pair(const float *x, float m, float *out, Py_ssize_t h, Py_ssize_t i,
+                int kept)
+{
+    float e0 = cy__row_expf1(x[i], m, !out), e1 = cy__row_expf1(x[i + h], m, !out);
+    if (out) {
+        out[i] = kept ? out[i] : e0;
+        out[i + h] = kept ? out[i + h] : e1;
+    }
+    return kept ? 0.0f : e0 + e1;
+}
+
 /* The exps of a float row with a finite maximum m, in float lanes
  * (cy_expf_row, with the rounding error of x - m), and their sum, in one
  * pass. The exps of x[i] and x[i + h] (h = n/2) are added in float and only
@@ -220,25 +235,41 @@ cy__row_expf1(float v, float m, int skip_max)
  * 1, and its pair's rounding within 2^-24 of it. */
 static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n)
 {
-    const Py_ssize_t h = n / 2;
+    /* The pairs beyond the last whole vector are one more vector, ending at
+     * the last pair and overlapping the one before, whose pairs it keeps:
+     * GCC's remainder loop for them is scalar. From a quarter of a vector
+     * on, that vector costs less (AVX-512, ns per element for rows of 1008
+     * floats: softmax 0.444 -> 0.419, log_softmax 0.504 -> 0.470; rows of
+     * 40: 1.56 -> 1.45 and 2.36 -> 2.12; AVX2 alike); below, the pairs go
+     * one by one. Not on the baseline build, where GCC's own loop over all
+     * pairs ran 4% faster (softmax over rows of 1000). */
+    enum { W = 2 * CY_LANES };
+    const Py_ssize_t h = n / 2, hv = CY_LANES >= 4 ? h - h % W : h;
     double s = 0;
-    Py_ssize_t i;
+    float e;
+    Py_ssize_t i, j;
     if (!out) {
 #pragma omp simd reduction(+:s)
-        for (i = 0; i < h; i++)
-            s += cy__row_expf1(x[i], m, 1) + cy__row_expf1(x[i + h], m, 1);
-        return s + (n & 1 ? cy__row_expf1(x[n - 1], m, 1) : 0.0f);
-    }
+        for (i = 0; i < hv; i++)
+            s += cy__expsum_pair(x, m, NULL, h, i, 0);
+    } else {
 #pragma omp simd reduction(+:s)
-    for (i = 0; i < h; i++) {
-        float e0 = cy__row_expf1(x[i], m, 0), e1 = cy__row_expf1(x[i + h], m, 0);
-        out[i] = e0;
-        out[i + h] = e1;
-        s += e0 + e1;
+        for (i = 0; i < hv; i++)
+            s += cy__expsum_pair(x, m, out, h, i, 0);
+    }
+    if (h - hv >= W / 4 && h >= W) {
+#pragma omp simd reduction(+:s)
+        for (j = 0; j < W; j++)
+            s += cy__expsum_pair(x, m, out, h, h - W + j, j < W - (h - hv));
+    } else {
+        for (i = hv; i < h; i++)
+            s += cy__expsum_pair(x, m, out, h, i, 0);
     }
     if (n & 1) {
-        out[n - 1] = cy__row_expf1(x[n - 1], m, 0);
-        s += out[n - 1];
+        e = cy__row_expf1(x[n - 1], m, !out);
+        if (out)
+            out[n - 1] = e;
+        s += e;
     }
     return s;
 }
