@@ -32,6 +32,17 @@
 #define CY_LANES 2
 #endif
 
+/* For omp simd loops that convert floats to doubles and sum them: on AVX-512,
+ * 8 floats (half a register) per step, converted to one full register of
+ * doubles; in GCC's own choice, 16, the upper half of each took an extract
+ * (sum(x * g) over rows of 1000 floats: 0.173 -> 0.146 ns per element). On
+ * AVX2 the same (4 floats) ran at half the speed of GCC's choice. */
+#if defined(__AVX512F__)
+#define CY__CVT_SIMDLEN simdlen(8)
+#else
+#define CY__CVT_SIMDLEN
+#endif
+
 typedef double cy__vd __attribute__((vector_size(CY_LANES * sizeof(double))));
 typedef long long cy__vdm __attribute__((vector_size(CY_LANES * sizeof(double))));
 
@@ -433,7 +444,7 @@ cy__dotf(const float *x, const float *g, Py_ssize_t n, double *xx)
 {
     double s = 0, q = 0;
     Py_ssize_t i;
-#pragma omp simd reduction(+:s, q)
+#pragma omp simd reduction(+:s, q) CY__CVT_SIMDLEN
     for (i = 0; i < n; i++) {
         double xd = x[i];
         s += xd * (double)g[i];
@@ -517,7 +528,7 @@ static inline int cy_log_softmax_vjp_rowf(const float *y, const float *g, float 
     float a, al;
     int bad = 0;
     Py_ssize_t i;
-#pragma omp simd reduction(+:s) reduction(|:bad)
+#pragma omp simd reduction(+:s) reduction(|:bad) CY__CVT_SIMDLEN
     for (i = 0; i < n; i++) {
         s += g[i];
         bad |= !(y[i] <= 0.0f);
@@ -571,7 +582,7 @@ static inline double cy_row_sumf(const float *x, Py_ssize_t n)
 {
     double s = 0;
     Py_ssize_t i;
-#pragma omp simd reduction(+:s)
+#pragma omp simd reduction(+:s) CY__CVT_SIMDLEN
     for (i = 0; i < n; i++)
         s += x[i];
     return s;
