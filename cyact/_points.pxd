@@ -21,6 +21,7 @@ cdef extern from "cyact_math.h" nogil:
     double cy_exp_rowf(double) noexcept
     double cy_exp_of_float(double) noexcept
     double cy_exp_rowd(double, double) noexcept
+    double cy_exp_rowd_lse(double, double) noexcept
     const double CY_EXP_ROWD_SCALE
     double cy_div_by(double, double, double, double) noexcept
     double cy_recip_lo(double, double) noexcept

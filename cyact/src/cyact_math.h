@@ -356,23 +356,35 @@ CY_INLINE double cy_exp_of_float(double y)
 /* same scaled values (softmax: the quotient, rounded once, underflows    */
 /* gradually) or scales the sum back by 2^-64 (one rounding): no multiply */
 /* per element.                                                           */
+/* Below -746 (and at d = -inf) the lanes compute what they compute and  */
+/* the last select gives 0: a clamp of d first cost a select per element */
+/* (the kernels restore the floating-point flags that this raises).      */
+/* lse (log_softmax's sum of all exps but the maxima's): d = 0 gives 0   */
+/* in the same select, and r's own rounding error (below 2^-54 of exp)   */
+/* is left out. Why: the maxima took a compare and a select of their    */
+/* own, and the error two operations; over rows of 1000 the max, exps   */
+/* and sum ran 1.077 -> 1.009 ns per element without the clamp and the  */
+/* maxima's select, 0.955 without r's error too (AVX-512). The sum's    */
+/* worst relative error over 20,000 rows (2.31 2^-53) did not move.     */
 #define CY_EXP_ROWD_SCALE 0x1p64
-CY_INLINE double cy_exp_rowd(double d, double err)
+CY_INLINE double cy__exp_rowd(double d, double err, int lse)
 {
     const double bias = CY__D_MAGIC + 1023.0 + 64.0;
     /* exp(-746) < 2^-1075: 0, also in a sum later scaled back */
-    int live = d > -746.0;
-    d = live ? d : -746.0;
+    int live = lse ? (d > -746.0) & (d != 0.0) : d > -746.0;
     double t  = CY__FMA(d, CY__D_LOG2E, bias);
     double n  = t - bias;
     double r0 = CY__FMA(-n, CY__D_LN2HI, d);           /* exact */
     double r  = CY__FMA(-n, CY__D_LN2LO, r0);
-    double rl = CY__FMA(-n, CY__D_LN2LO, r0 - r) + err; /* r + rl = d + err - n ln2 */
+    /* r + rl = d + err - n ln2 */
+    double rl = lse ? err : CY__FMA(-n, CY__D_LN2LO, r0 - r) + err;
     double r2 = r * r, r4 = r2 * r2;
     double a  = CY__FMA(r2, cy__exp_q0(r, r2, r4), r);
     double e  = 1.0 + (a + CY__FMA(rl, a, rl));
     return live ? e * cy__u2d(cy__d2u(t) << 52) : 0.0;
 }
+CY_INLINE double cy_exp_rowd(double d, double err) { return cy__exp_rowd(d, err, 0); }
+CY_INLINE double cy_exp_rowd_lse(double d, double err) { return cy__exp_rowd(d, err, 1); }
 
 /* 1/s = q + ql to about 2^-104, q = fl(1/s): ql = q (1 - q s), the     */
 /* residual exact by FMA (once per row).                                */
