@@ -40,6 +40,7 @@ cdef extern from "cyact_math.h" nogil:
 
 cdef extern from "cyact_tables.h" nogil:
     void cy_tanhf_array(const float*, float*, Py_ssize_t) noexcept
+    void cy_sigmoidf_array(const float*, float*, Py_ssize_t) noexcept
 
 cdef extern from "cyact_grad.h" nogil:
     float cy_sigmoid_grad_from_yf(float) noexcept
@@ -83,6 +84,12 @@ cdef inline floating tanh(floating x) noexcept nogil:
         return cy_tanhf(x)
     else:
         return cy_tanh(x)
+
+
+cdef inline void sigmoid_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:
+    # float32 sigmoid over an array: with vrcp14ps in the AVX-512 build (see
+    # src/cyact_tables.h), the point function above in the others.
+    cy_sigmoidf_array(a, out, n)
 
 
 cdef inline void tanh_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:

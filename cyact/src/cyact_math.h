@@ -251,11 +251,16 @@ CY_INLINE float cy__expf_scaled(float x, uint32_t K, float *s_)
  * rounding (all stay normal), times 2^(n+24), normal down to x = -104.
  * Why: sigmoid float32 is bound by the FMA pipes; this form has no
  * separate 1 + uh and no second scaling. */
+/* The polynomial for any FMA(a, b, c) and constant K(c): also the AVX-512
+ * sigmoid's (cyact_tables.h). */
+#define CY__EXPF_POLY24(FMA, K, r)                                              \
+    FMA(FMA(FMA(FMA(FMA(FMA(K(0x1.6d112cp-34f), r, K(0x1.120b90p-31f)), r,      \
+                        K(0x1.55551ap-29f)), r, K(0x1.5554dcp-27f)), r,         \
+                K(0x1p-25f)), r, K(0x1p-24f)), r, K(0x1p-24f))
+#define CY__SCALAR(c) (c)
 CY_INLINE float cy__expf_poly24(float r)
 {
-    return CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(CY__FMAF(
-               0x1.6d112cp-34f, r, 0x1.120b90p-31f), r, 0x1.55551ap-29f), r,
-               0x1.5554dcp-27f), r, 0x1p-25f), r, 0x1p-24f), r, 0x1p-24f);
+    return CY__EXPF_POLY24(CY__FMAF, CY__SCALAR, r);
 }
 CY_INLINE float cy__expf_neg(float x)
 {

@@ -112,6 +112,60 @@ CY_INLINE void cy__tanhf_block(const float *a, float *out, const cy__tanh_row *t
 }
 #endif
 
+/* float32 sigmoid with AVX-512: cy_sigmoidf's form (cyact_math.h) with
+ * 1/(1 + e) from vrcp14ps (within 2^-14) instead of a division: y0 = a r,
+ * the residual v = (a - y0) - y0 e as there (a - y0 exact: y0 lies within
+ * [a/2, a]), and y = y0 + v r, the step's own error 2^-14 of v's. The clamp
+ * of -|x| is one maxps, which returns its second operand for NaN, so NaN
+ * flows through e. Why: GCC emits neither instruction from the per-point
+ * code (it keeps the division, and a compare and a blend for the clamp):
+ * 0.327 -> 0.298 ns per element over 65536 floats. The error is also
+ * smaller, the step now dividing by 1 + e: at most 1.24 ULP on every 9973rd
+ * float against 1.50 for the point form. Not with AVX2, whose 12-bit
+ * vrcpps would need another Newton step. */
+#if defined(__AVX512F__)
+#define CY__PS1(c) _mm512_set1_ps(c)
+CY_INLINE __m512 cy__sigmoidf16(__m512 x)
+{
+    const __m512 one = CY__PS1(1.0f);
+    __m512 nx = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x),
+                                                    _mm512_set1_epi32(INT32_MIN)));
+    __m512 t, n, r, e, a, rc, y0, v;
+    __m512i s;
+    nx = _mm512_max_ps(CY__PS1(-104.0f), nx);  /* exp(-104) rounds to 0 */
+    /* cy__expf_neg: e = exp(nx), rounded once */
+    t = _mm512_fmadd_ps(nx, CY__PS1(CY__F_LOG2E), CY__PS1(CY__F_MAGIC));
+    n = _mm512_sub_ps(t, CY__PS1(CY__F_MAGIC));
+    r = _mm512_fnmadd_ps(n, CY__PS1(CY__F_LN2LO), _mm512_fnmadd_ps(n, CY__PS1(CY__F_LN2HI), nx));
+    s = _mm512_add_epi32(_mm512_slli_epi32(_mm512_castps_si512(t), 23),
+                         _mm512_set1_epi32((int32_t)((127u + 24u - cy__f2u(CY__F_MAGIC)) << 23)));
+    e = _mm512_mul_ps(CY__EXPF_POLY24(_mm512_fmadd_ps, CY__PS1, r), _mm512_castsi512_ps(s));
+    a = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), e, one);
+    rc = _mm512_rcp14_ps(_mm512_add_ps(one, e));
+    y0 = _mm512_mul_ps(a, rc);
+    v = _mm512_fnmadd_ps(y0, e, _mm512_sub_ps(a, y0));
+    return _mm512_fmadd_ps(v, rc, y0);
+}
+#endif
+
+/* out[i] = sigmoid(a[i]) (float32); out may be a. The last vector of an
+ * array is a masked load and store. */
+static inline void cy_sigmoidf_array(const float *a, float *out, Py_ssize_t n)
+{
+    Py_ssize_t i;
+#if defined(__AVX512F__)
+    for (i = 0; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(out + i, cy__sigmoidf16(_mm512_loadu_ps(a + i)));
+    if (i < n) {
+        __mmask16 rest = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(out + i, rest, cy__sigmoidf16(_mm512_maskz_loadu_ps(rest, a + i)));
+    }
+#else
+    for (i = 0; i < n; i++)
+        out[i] = cy_sigmoidf(a[i]);
+#endif
+}
+
 /* out[i] = tanh(a[i]) (float32); out may be a. */
 static inline void cy_tanhf_array(const float *a, float *out, Py_ssize_t n)
 {
