@@ -538,8 +538,10 @@ CY_INLINE float cy_log1pf(float x)
 /* (x < 0) carries over whole: float64 max 1.49 ULP on every build over */
 /* the sweep of docs/accuracy.md (1.51 with FMA, 1.56 without, over 4e6   */
 /* points against long double); float32 1.69 over all float32 inputs      */
-/* (1.81 without FMA). The builds with and without FMA round e            */
-/* differently, so they may differ by up to 2 ULP (the forward bound).    */
+/* (1.81 without FMA; the AVX-512 build runs whole float32 arrays through */
+/* cy_sigmoidf_array in cyact_tables.h instead: 1.49). The builds with    */
+/* and without FMA round e differently, so they may differ by up to 2 ULP */
+/* (the forward bound).                                                   */
 /* Why: the loops are bound by the FMA pipes. Keeping e's rounding error  */
 /* (float64 did, at 1.12 ULP) took a quarter more of them: float64 0.92   */
 /* against 1.18 ns per element on AVX-512, 1.28 against 1.73 on AVX2;     */

@@ -1,5 +1,6 @@
-/* cyact_tables.h -- table-driven kernels over whole arrays, for builds
- * with AVX-512 or AVX2.
+/* cyact_tables.h -- kernels over whole arrays that GCC would not write from
+ * the per-point code, for builds with AVX-512 or AVX2: the table-driven
+ * float32 tanh, and the AVX-512 float32 sigmoid (further below).
  *
  * float32 tanh: |x| falls in one of a few intervals, found from its bits,
  * each with its own polynomial in r = |x| - a (scripts/fit_tanhf_table.py
