@@ -664,9 +664,9 @@ CY_INLINE float cy_tanh_gradf(float x)
 /* cost 12% of the time (1.55 -> 1.36 ns per element on AVX-512, 2.01 ->   */
 /* 1.90 on AVX2, 7.3 -> 7.0 without FMA); with them, NumPy's AVX-512 tanh  */
 /* took only 1.09-1.11 times cyact's time. Earlier, a polynomial for        */
-/* |x| < 0.55 computed beside this                                          */
-/* exp branch for all lanes and selected: 37 multiply-class operations per  */
-/* vector against 24 (1.62 -> 1.49 ns per element on AVX-512). |x| is       */
+/* |x| < 0.55 computed beside this exp branch for all lanes and selected:   */
+/* 37 multiply-class operations per vector against 24 (1.62 -> 1.49 ns per  */
+/* element on AVX-512). |x| is                                              */
 /* clamped to 19.5, beyond 19.06 where tanh rounds to 1; NaN passes;    */
 /* the sign is x's (tanh(-0) = -0), set by bit operations.              */
 /* float32: |x| < 0.55: x + x^3 P(x^2) (P degree 4); else 1 - 2/(1 + e),  */
