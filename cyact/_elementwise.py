@@ -263,7 +263,8 @@ def leaky_relu(x, *, negative_slope=0.1, out=None):
     array([-0.2,  3. ])
     """
     slope = _wrap.real_scalar("leaky_relu", "negative_slope", negative_slope)
-    return _wrap.elementwise("leaky_relu", "leaky_relu", ("x", x), None, out, slope)
+    return _wrap.elementwise("leaky_relu", "leaky_relu", ("x", x), None, out,
+                             ("negative_slope", slope))
 
 
 @documented
@@ -300,7 +301,7 @@ def leaky_relu_grad(*, x=None, y=None, grad=None, out=None, negative_slope=0.1):
     slope = _wrap.real_scalar("leaky_relu_grad", "negative_slope", negative_slope)
     point = _slope_or_alpha_y("leaky_relu_grad", "negative_slope", slope, x, y)
     return _wrap.elementwise("leaky_relu_grad", "leaky_relu_grad",
-                             point, grad, out, slope)
+                             point, grad, out, ("negative_slope", slope))
 
 
 @documented
@@ -339,7 +340,7 @@ def elu(x, *, alpha=1.0, out=None):
     array([-0.63212056,  0.        ,  2.        ])
     """
     alpha = _wrap.real_scalar("elu", "alpha", alpha)
-    return _wrap.elementwise("elu", "elu", ("x", x), None, out, alpha)
+    return _wrap.elementwise("elu", "elu", ("x", x), None, out, ("alpha", alpha))
 
 
 @documented
@@ -378,4 +379,4 @@ def elu_grad(*, x=None, y=None, grad=None, out=None, alpha=1.0):
     alpha = _wrap.real_scalar("elu_grad", "alpha", alpha)
     point = _slope_or_alpha_y("elu_grad", "alpha", alpha, x, y)
     kname = "elu_grad_x" if point[0] == "x" else "elu_grad_y"
-    return _wrap.elementwise("elu_grad", kname, point, grad, out, alpha)
+    return _wrap.elementwise("elu_grad", kname, point, grad, out, ("alpha", alpha))

@@ -249,15 +249,17 @@ def kernels():
     return _dispatch.kernels
 
 
-def elementwise(fname, kname, point, grad, out, *params):
+def elementwise(fname, kname, point, grad, out, param=None):
     """Run elementwise kernel ``kname`` and return the result.
 
     ``point`` is ``(name, obj)``, the point input (x or y); with ``grad`` the
-    kernel returns grad * f'(point). ``params`` are floats (negative_slope,
-    alpha). The common case of a network (plain float arrays, out None or in
-    place) is served by the kernel module's fast entry without any Python
-    work; everything else takes the general path here.
+    kernel returns grad * f'(point). ``param``, where the function has one,
+    is ``(name, float)`` (negative_slope, alpha). The common case of a
+    network (plain float arrays, out None or in place) is served by the
+    kernel module's fast entry without any Python work; everything else
+    takes the general path here.
     """
+    params = () if param is None else (param[1],)
     result = _dispatch.fast[kname](point[1], grad, out, *params)
     if result is not None:
         return result
@@ -266,9 +268,8 @@ def elementwise(fname, kname, point, grad, out, *params):
         arrays.append(as_array(fname, "grad", grad))
         same_shape(fname, point[0], arrays[0], "grad", arrays[1])
     rdtype, cdtype = result_dtypes(*arrays)
-    if cdtype == _F32:
-        for value in params:
-            float32_param(fname, _PARAM_NAME[fname.removesuffix("_grad")], value, rdtype)
+    if cdtype == _F32 and param is not None:
+        float32_param(fname, param[0], param[1], rdtype)
     shape = arrays[0].shape
     if out is not None:
         check_out(fname, out, shape, rdtype)
@@ -278,10 +279,6 @@ def elementwise(fname, kname, point, grad, out, *params):
         g = plan.inputs[1] if grad is not None else None
         getattr(kernels(), kname)(a, g, plan.work, *params)
     return plan.finish()
-
-
-# The parameter of each elementwise function with one (named in messages).
-_PARAM_NAME = {"leaky_relu": "negative_slope", "elu": "alpha"}
 
 
 def float32_param(fname, name, value, rdtype):
