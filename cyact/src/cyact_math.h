@@ -336,7 +336,8 @@ CY_INLINE double cy_exp_rowf(double d)
  * conversions and a double buffer, which bounded the softmax family. */
 CY_INLINE float cy_expf_row(float d, float err)
 {
-    int live = d > -104.0f;               /* exp(-104) < 2^-150: 0 */
+    /* exp(-104) < 2^-150: 0; a NaN d (x NaN) flows through to the sum */
+    int live = !(d < -104.0f);
     float s, r = cy__expf_reduce(live ? d : -104.0f, 24u, &s) + err;
     return live ? cy__expf_poly24(r) * s : 0.0f;
 }
@@ -376,7 +377,8 @@ CY_INLINE double cy__exp_rowd(double d, double err, int lse)
 {
     const double bias = CY__D_MAGIC + 1023.0 + 64.0;
     /* exp(-746) < 2^-1075: 0, also in a sum later scaled back */
-    int live = lse ? (d > -746.0) & (d != 0.0) : d > -746.0;
+    /* a NaN d (x NaN) flows through to the sum */
+    int live = lse ? !(d < -746.0) & (d != 0.0) : !(d < -746.0);
     double t  = CY__FMA(d, CY__D_LOG2E, bias);
     double n  = t - bias;
     double r0 = CY__FMA(-n, CY__D_LN2HI, d);           /* exact */
