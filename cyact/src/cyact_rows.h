@@ -175,60 +175,72 @@ cy__row_expf1(float v, float m, int skip_max, int *nonmax)
     return skip_max && !other ? 0.0f : e;
 }
 
-/* Pair i of cy_row_expsumf: exp(x[i] - m) + exp(x[i + h] - m), and out
- * (unless NULL) given both; kept: 0 and out left as it is (its places
- * rewritten with what they hold), nothing counted. */
+/* Group i of cy_row_expsumf: the sum of exp(x[i + g h] - m) over g < G
+ * (G = 2 or 4), and out (unless NULL) given each; kept: 0 and out left as
+ * it is (its places rewritten with what they hold), nothing counted. */
 static inline __attribute__((always_inline)) float
-cy__expsum_pair(const float *x, float m, float *out, Py_ssize_t h, Py_ssize_t i,
-                int kept, int *nonmax)
+cy__expsum_group(const float *x, float m, float *out, Py_ssize_t h, Py_ssize_t i,
+                 int kept, int *nonmax, int G)
 {
     int c = 0;
     float e0 = cy__row_expf1(x[i], m, !out, &c), e1 = cy__row_expf1(x[i + h], m, !out, &c);
+    float e2 = 0, e3 = 0;
+    if (G == 4) {
+        e2 = cy__row_expf1(x[i + 2 * h], m, !out, &c);
+        e3 = cy__row_expf1(x[i + 3 * h], m, !out, &c);
+    }
     if (out) {
         out[i] = kept ? out[i] : e0;
         out[i + h] = kept ? out[i + h] : e1;
+        if (G == 4) {
+            out[i + 2 * h] = kept ? out[i + 2 * h] : e2;
+            out[i + 3 * h] = kept ? out[i + 3 * h] : e3;
+        }
     }
     *nonmax += kept ? 0 : c;
-    return kept ? 0.0f : e0 + e1;
+    return kept ? 0.0f : G == 2 ? e0 + e1 : (e0 + e1) + (e2 + e3);
 }
 
 /* The exps of a float row with a finite maximum m, in float lanes
  * (cy_expf_row, with the rounding error of x - m), and their sum, in one
- * pass. The exps of x[i] and x[i + h] (h = n/2) are added in float and only
- * that sum is converted to double and summed there: the conversions, not
- * the exps, bounded the pass (float32 softmax on AVX-512: 0.385 -> 0.300 ns
- * per element for the pass, 1.14 -> 1.34 of PyTorch for the softmax). The
- * float additions add at most 2^-24 to the sum's relative error; the
- * double sum's n 2^-53 is far below. omp simd lets GCC vectorize the
- * reductions in lanes of its choice, fixed for a build, so no result
- * depends on the thread count. A NaN in the row makes the sum NaN.
- * out given (softmax): out[i] = exp(x[i] - m) (out may be x: each iteration
- * reads and writes the same two places), and the sum of all; the maxima
- * give exp(0) = 1 by themselves.
- * out NULL (log_softmax): the sum of the exps of all but the maxima, and in
- * *maxima how many there are: log1p(sum + maxima - 1) then keeps relative
- * accuracy where the sum is tiny, which the sum of all would lose to the
- * maxima's 1, also in the float pairs. An x so close to m that its exp
- * rounds to 1 (|m| < 1/2 only) stays in the sum, which is then at least 1,
- * and its pair's rounding within 2^-24 of it. Why the count here: the
- * comparison with 0 is made for the sum anyway, and a pass of its own or
- * counting beside the max cost a tenth of log_softmax float32 (rows of
- * 1000 on AVX-512), this an add per vector. int lanes, exact for each chunk
- * of 2^29 pairs. */
-static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
-                                    double *maxima)
+ * pass. The exps of a group, x[i + g h] for g < G (h = n/G), are added in
+ * float and only that sum is converted to double and summed there: the
+ * conversions, not the exps, bounded the pass (float32 softmax on AVX-512:
+ * 0.385 -> 0.300 ns per element for the pass with pairs, 1.14 -> 1.34 of
+ * PyTorch for the softmax). The float additions add at most 2^-24 (pairs)
+ * or 2^-23 (quads) to the sum's relative error; the double sum's n 2^-53
+ * is far below. omp simd lets GCC vectorize the reductions in lanes of its
+ * choice, fixed for a build, so no result depends on the thread count. A
+ * NaN in the row makes the sum NaN.
+ * out given (softmax): pairs, out[i] = exp(x[i] - m) (out may be x: each
+ * iteration reads and writes the same places), and the sum of all; the
+ * maxima give exp(0) = 1 by themselves.
+ * out NULL (log_softmax): quads, the sum of the exps of all but the maxima,
+ * and in *maxima how many there are: log1p(sum + maxima - 1) then keeps
+ * relative accuracy where the sum is tiny, which the sum of all would lose
+ * to the maxima's 1, also in the float groups. An x so close to m that its
+ * exp rounds to 1 (|m| < 1/2 only) stays in the sum, which is then at least
+ * 1, and its group's rounding within 2^-23 of it. Why quads there: half the
+ * conversions (log_softmax float32 over rows of 1000: 0.443 -> 0.430 ns per
+ * element on AVX-512, 0.645 -> 0.607 on AVX2); softmax keeps pairs, whose
+ * outputs carry the sum's error. Why the count here: the comparison with 0
+ * is made for the sum anyway, and a pass of its own or counting beside the
+ * max cost a tenth of log_softmax float32 (rows of 1000 on AVX-512), this
+ * an add per vector. int lanes, exact for each chunk of 2^28 groups. */
+static inline __attribute__((always_inline)) double
+cy__expsum_groups(const float *x, float m, float *out, Py_ssize_t n, int G, double *maxima)
 {
-    /* The pairs beyond the last whole vector are one more vector, ending at
-     * the last pair and overlapping the one before, whose pairs it keeps:
-     * GCC's remainder loop for them is scalar. From a quarter of a vector
-     * on, that vector costs less (AVX-512, ns per element for rows of 1008
-     * floats: softmax 0.444 -> 0.419, log_softmax 0.504 -> 0.470; rows of
-     * 40: 1.56 -> 1.45 and 2.36 -> 2.12; AVX2 alike); below, the pairs go
-     * one by one. Not on the baseline build, where GCC's own loop over all
-     * pairs ran 4% faster (softmax over rows of 1000). */
+    /* The groups beyond the last whole vector are one more vector, ending
+     * at the last group and overlapping the one before, whose groups it
+     * keeps: GCC's remainder loop for them is scalar. From a quarter of a
+     * vector on, that vector costs less (AVX-512, ns per element for rows
+     * of 1008 floats: softmax 0.444 -> 0.419, log_softmax 0.504 -> 0.470;
+     * rows of 40: 1.56 -> 1.45 and 2.36 -> 2.12; AVX2 alike); below, the
+     * groups go one by one. Not on the baseline build, where GCC's own loop
+     * over all pairs ran 4% faster (softmax over rows of 1000). */
     enum { W = 2 * CY_LANES };
-    const Py_ssize_t h = n / 2, hv = CY_LANES >= 4 ? h - h % W : h;
-    const Py_ssize_t chunk = (Py_ssize_t)1 << 29;
+    const Py_ssize_t h = n / G, hv = CY_LANES >= 4 ? h - h % W : h;
+    const Py_ssize_t chunk = (Py_ssize_t)1 << 28;
     double s = 0, others = 0;
     float e;
     Py_ssize_t i, j, k, end;
@@ -236,35 +248,36 @@ static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssiz
     for (k = 0; k < hv; k += chunk) {
         end = hv - k < chunk ? hv : k + chunk;
         c = 0;
-        if (!out) {
 #pragma omp simd reduction(+:s, c)
-            for (i = k; i < end; i++)
-                s += cy__expsum_pair(x, m, NULL, h, i, 0, &c);
-        } else {
-#pragma omp simd reduction(+:s, c)
-            for (i = k; i < end; i++)
-                s += cy__expsum_pair(x, m, out, h, i, 0, &c);
-        }
+        for (i = k; i < end; i++)
+            s += cy__expsum_group(x, m, out, h, i, 0, &c, G);
         others += c;
     }
     c = 0;
     if (h - hv >= W / 4 && h >= W) {
 #pragma omp simd reduction(+:s, c)
         for (j = 0; j < W; j++)
-            s += cy__expsum_pair(x, m, out, h, h - W + j, j < W - (h - hv), &c);
+            s += cy__expsum_group(x, m, out, h, h - W + j, j < W - (h - hv), &c, G);
     } else {
         for (i = hv; i < h; i++)
-            s += cy__expsum_pair(x, m, out, h, i, 0, &c);
+            s += cy__expsum_group(x, m, out, h, i, 0, &c, G);
     }
-    if (n & 1) {
-        e = cy__row_expf1(x[n - 1], m, !out, &c);
+    for (i = G * h; i < n; i++) {
+        e = cy__row_expf1(x[i], m, !out, &c);
         if (out)
-            out[n - 1] = e;
+            out[i] = e;
         s += e;
     }
     if (maxima)
         *maxima = (double)n - (others + c);
     return s;
+}
+
+static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
+                                    double *maxima)
+{
+    return out ? cy__expsum_groups(x, m, out, n, 2, NULL)
+               : cy__expsum_groups(x, m, NULL, n, 4, maxima);
 }
 
 /* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
