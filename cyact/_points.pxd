@@ -40,6 +40,7 @@ cdef extern from "cyact_math.h" nogil:
 
 cdef extern from "cyact_tables.h" nogil:
     void cy_tanhf_array(const float*, float*, Py_ssize_t) noexcept
+    void cy_tanh_array(const double*, double*, Py_ssize_t) noexcept
     void cy_sigmoidf_array(const float*, float*, Py_ssize_t) noexcept
 
 cdef extern from "cyact_grad.h" nogil:
@@ -92,10 +93,14 @@ cdef inline void sigmoid_array(const float* a, float* out, Py_ssize_t n) noexcep
     cy_sigmoidf_array(a, out, n)
 
 
-cdef inline void tanh_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:
-    # float32 tanh over an array: table-driven in the AVX-512 and AVX2 builds (see
-    # src/cyact_tables.h), the point function above in the others.
-    cy_tanhf_array(a, out, n)
+cdef inline void tanh_array(const floating* a, floating* out, Py_ssize_t n) noexcept nogil:
+    # tanh over an array (src/cyact_tables.h): float32 table-driven in the
+    # AVX-512 and AVX2 builds, float64 with vrcp14pd in the AVX-512 build, the
+    # point function above in the others.
+    if floating is float:
+        cy_tanhf_array(a, out, n)
+    else:
+        cy_tanh_array(a, out, n)
 
 
 cdef inline floating relu(floating x) noexcept nogil:

@@ -117,9 +117,20 @@ CY_INLINE float cy__residf(float q, float t, float one)
 /* ------------------------------------------------------------------ */
 /* (exp(r) - 1 - r) / r^2 on |r| <= ln2/2 to about 2^-53 (double) / 2^-24
  * (float) of exp(r): the polynomial of the cheapest accuracy level. */
+/* A scalar constant, for the polynomial macros below (CY__EXP_Q0,
+ * CY__EXPF_POLY24), whose vector forms take a broadcast instead. */
+#define CY__SCALAR(c) (c)
+/* The polynomial for any FMA(a, b, c) and constant K(c): also the AVX-512
+ * tanh's (cyact_tables.h). */
+#define CY__EXP_Q0(FMA, K, r, r2, r4)                                          \
+    FMA(FMA(FMA(K(0x1.af38c67fbb53ep-26), r, K(0x1.28919ccaf9211p-22)), r4,    \
+            FMA(FMA(K(0x1.71de0da24602dp-19), r, K(0x1.a019b8f9792eep-16)), r2, \
+                FMA(K(0x1.a01a01a7c73c0p-13), r, K(0x1.6c16c17890eb4p-10)))),  \
+        r4, FMA(FMA(K(0x1.11111111109afp-7), r, K(0x1.5555555553d56p-5)), r2,  \
+                FMA(K(0x1.5555555555556p-3), r, K(0x1.0000000000001p-1))))
 CY_INLINE double cy__exp_q0(double r, double r2, double r4)
 {
-    return CY__FMA(CY__FMA(CY__FMA(0x1.af38c67fbb53ep-26, r, 0x1.28919ccaf9211p-22), r4, CY__FMA(CY__FMA(0x1.71de0da24602dp-19, r, 0x1.a019b8f9792eep-16), r2, CY__FMA(0x1.a01a01a7c73c0p-13, r, 0x1.6c16c17890eb4p-10))), r4, CY__FMA(CY__FMA(0x1.11111111109afp-7, r, 0x1.5555555553d56p-5), r2, CY__FMA(0x1.5555555555556p-3, r, 0x1.0000000000001p-1)));
+    return CY__EXP_Q0(CY__FMA, CY__SCALAR, r, r2, r4);
 }
 /* The same to about 2^-60, one coefficient more (acc = 2 below, cy_exp). */
 CY_INLINE double cy__exp_q1(double r, double r2, double r4)
@@ -257,7 +268,6 @@ CY_INLINE float cy__expf_scaled(float x, uint32_t K, float *s_)
     FMA(FMA(FMA(FMA(FMA(FMA(K(0x1.6d112cp-34f), r, K(0x1.120b90p-31f)), r,      \
                         K(0x1.55551ap-29f)), r, K(0x1.5554dcp-27f)), r,         \
                 K(0x1p-25f)), r, K(0x1p-24f)), r, K(0x1p-24f))
-#define CY__SCALAR(c) (c)
 CY_INLINE float cy__expf_poly24(float r)
 {
     return CY__EXPF_POLY24(CY__FMAF, CY__SCALAR, r);
