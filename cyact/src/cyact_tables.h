@@ -158,10 +158,13 @@ CY_INLINE __m512 cy__sigmoidf16(__m512 x)
  * which the residual step c = ((Eh - q Dh) + (El - q Dl)) / Dh takes back,
  * dividing by the same 1/Dh (within 2^-28 of c, itself within 2^-28 of
  * q). Why: GCC keeps the division and makes the clamp a compare and a
- * blend: 1.33 -> 1.27 ns per element over 65536 doubles. Against long
- * double the error stayed at cy_tanh's (1.16 ULP at most over 2e6 points
- * across the range); the two differ in the last bit at about 1 point in
- * 800. */
+ * blend: 1.33 -> 1.27 ns per element over 65536 doubles (from Python,
+ * 1.37-1.39 -> 1.29-1.31). Against long double the error stayed at
+ * cy_tanh's: 1.16 ULP at most over 2e6 points across the range, 1.06 over
+ * 300,000 spread over the exponents; the two forms differ in the last bit
+ * at 1 point in 820 and 1 in 320 of those. The sign goes back with and,
+ * andnot and or: one vpternlog written out ran 2% slower (its x came from
+ * memory again). */
 #if defined(__AVX512F__)
 #define CY__PD1(c) _mm512_set1_pd(c)
 CY_INLINE __m512d cy__tanh8(__m512d x)
