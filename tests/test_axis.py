@@ -288,11 +288,36 @@ def _limit_rows():
     return y, g
 
 
-def test_softmax_grad_float32_limits(build):
+def _long_limit_rows():
+    """_limit_rows' rows spread over rows of 20 (zeros between), so that their
+    entries fall in vector lanes, not a short row's scalar loop; and a y of
+    2^126, far above the lanes' bound, in the middle of a vector, where the
+    lanes would give NaN (+inf from y times s's low part, -inf from the rest).
+
+    Left out: the row whose s = 3.5 survives only if its two products of
+    2^139 cancel before 3.5 is added. Spread over lanes, they meet last, and
+    the float64 sum (not compensated: a known limit) loses 3.5."""
+    y4, g4 = _limit_rows()
+    keep = np.abs(y4).max(axis=1) != 2.0 ** 39
+    y4, g4 = y4[keep], g4[keep]
+    where = [5, 13, 2, 17]
+    y = np.zeros((len(y4) + 2, 20), dtype=F32)
+    g = np.zeros_like(y)
+    y[:-2, where], g[:-2, where] = y4, g4
+    # s = 2^40 + 2^16 + 2^15 - 0.5 rounds up to the float 2^40 + 2^17; the
+    # big y inside the loop's vectors of 16 floats, then in the last 4
+    for row, big in ((-2, 13), (-1, 18)):
+        y[row, [big, 2, 7]] = [2.0 ** 126, 0.75, 0.5]
+        g[row, [big, 2, 7]] = [2.0 ** -86, 2.0 ** 17, -1]
+    return y, g
+
+
+@pytest.mark.parametrize("rows", [_limit_rows, _long_limit_rows])
+def test_softmax_grad_float32_limits(build, rows):
     """softmax_grad(y=, grad=) in float32 rounds y (g - s) within 2 ULP on
     rows at the limits of its float lanes, overflowing to the right signed
     infinity (s is exact: float32 products are exact in float64, fsum)."""
-    y, g = _limit_rows()
+    y, g = rows()
     got = cyact.softmax_grad(y=y, grad=g)
     yl, gl = y.astype(util.LD), g.astype(util.LD)
     s = np.array([math.fsum(float(a) * float(b) for a, b in zip(yr, gr))
