@@ -785,10 +785,17 @@ def time_calls(fn, restore, calls, every):
 
 
 def calls_for(fn, restore, every, target_ns):
-    """How many calls make one timing last ``target_ns``: timed in growing chunks."""
+    """How many calls make one timing last ``target_ns``: timed in growing chunks.
+
+    Each chunk is timed three times and the least counts: one stalled call
+    (an OpenMP worker asleep, or another library's spinning thread on the
+    second core) had set a single call per timing for a whole row, so that
+    every timing of it included such a wake-up (two-thread rows 10-20 times
+    their neighbours' time per element).
+    """
     calls = 1
     while True:
-        per_call, _ = time_calls(fn, restore, calls, every)
+        per_call = min(time_calls(fn, restore, calls, every)[0] for _ in range(3))
         if per_call * calls >= 1e6 or per_call >= target_ns:  # 1 ms: a fair estimate
             return max(1, round(target_ns / per_call))
         calls *= 4
