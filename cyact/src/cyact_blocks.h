@@ -368,12 +368,16 @@ static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
      * then loads or stores do not straddle cache lines (see cy_to_line: at \
      * NumPy's offset, 2 pieces at 1e5 elements ran 1.11-1.24 times slower  \
      * than aligned, forward and backward; 1.00-1.04 so). */                  \
-    if ((uintptr_t)out % sizeof(T))                                             \
-        stream = 0;                                                             \
-    else                                                                        \
-        for (; k < k1 && (uintptr_t)(backward || stream ? out + w * k : x + 2 * k) \
-                             % CY_VBYTES; k++)                                  \
-            cy__maxout2_one##SUFFIX(x, g, out, k, backward);                    \
+    {                                                                           \
+        int by_out = backward || stream;                                        \
+        uintptr_t p = (uintptr_t)(by_out ? out + w * k : x + 2 * k);            \
+        size_t per = (by_out ? w : 2) * sizeof(T), d = (0 - p) % CY_VBYTES;     \
+        if (p % sizeof(T) || d % per)  /* no whole number of groups reaches it */ \
+            stream = 0;                                                         \
+        else                                                                    \
+            for (d /= per; d && k < k1; d--, k++)                               \
+                cy__maxout2_one##SUFFIX(x, g, out, k, backward);                \
+    }                                                                           \
     for (; k + L <= k1; k += L) {                                               \
         memcpy(&v0, x + 2 * k, sizeof v0);                                      \
         memcpy(&v1, x + 2 * k + L, sizeof v1);                                  \
@@ -500,8 +504,7 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
     cy__pwm##SUFFIX iota, even, odd, beats;                                     \
     /* the groups before x's next line, or out's where whole groups do not   \
      * reach x's (see cy_maxout2) */                                           \
-    Py_ssize_t k = (uintptr_t)(x + 4 * k0) % (4 * sizeof(T))                     \
-        || ((uintptr_t)0 - (uintptr_t)(x + 4 * k0)) % 64 % (4 * sizeof(T))      \
+    Py_ssize_t k = ((uintptr_t)0 - (uintptr_t)(x + 4 * k0)) % 64 % (4 * sizeof(T)) \
         ? k0 + cy_to_line(out + k0, k1 - k0, sizeof(T))                         \
         : k0 + cy_to_line(x + 4 * k0, k1 - k0, 4 * sizeof(T));                  \
     if (k > k0)                                                                 \
