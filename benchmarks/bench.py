@@ -64,6 +64,8 @@ Method
   thread are run from n = 1e4 up only: below that every contender works on
   one thread anyway. A figure with more threads is only valid on a quiet
   machine, so the load average at the start of each row is shown beside it.
+  In compute rows with more threads, cyact on one thread is one more
+  contender, so that its speed-up from threads is a ratio of the same rounds.
 
 Two experiments close the run: the per-call overhead at n = 1 (cyact.tanh
 against np.tanh, torch.tanh_ and an empty Python call), and two Python threads
@@ -740,6 +742,9 @@ def _written(w):
     return getattr(w, w.case.writes[0]) if w.case.writes else w.x
 
 
+# The label of cyact itself on one thread, a contender in compute rows with more threads.
+ONE_THREAD = "cyact 1 thread"
+
 FLOORS = {
     1: Contender("floor", "np.multiply(x, 1.0, out=x)",
                  lambda w: lambda a=_written(w): np.multiply(a, 1.0, out=a)),
@@ -765,12 +770,15 @@ def _timer_overhead():
 TIMER_OVERHEAD = _timer_overhead()
 
 
-def time_calls(fn, restore, calls, every):
+def time_calls(fn, restore, calls, every, enter=None):
     """Mean ns per call of ``calls`` calls, restoring the inputs every ``every`` calls.
 
-    The restores happen between chunks, with the clock stopped. Returns (ns per
-    call, the last call's result).
+    The restores happen between chunks, with the clock stopped; so does
+    ``enter()``, if given, once before them (a contender's own thread count).
+    Returns (ns per call, the last call's result).
     """
+    if enter is not None:
+        enter()
     clock = time.perf_counter_ns
     total, left, result = 0, calls, None
     while left:
@@ -784,7 +792,7 @@ def time_calls(fn, restore, calls, every):
     return max(total, 1) / calls, result
 
 
-def calls_for(fn, restore, every, target_ns):
+def calls_for(fn, restore, every, target_ns, enter=None):
     """How many calls make one timing last ``target_ns``: timed in growing chunks.
 
     Each chunk is timed three times and the least counts: one stalled call
@@ -795,26 +803,29 @@ def calls_for(fn, restore, every, target_ns):
     """
     calls = 1
     while True:
-        per_call = min(time_calls(fn, restore, calls, every)[0] for _ in range(3))
+        per_call = min(time_calls(fn, restore, calls, every, enter)[0] for _ in range(3))
         if per_call * calls >= 1e6 or per_call >= target_ns:  # 1 ms: a fair estimate
             return max(1, round(target_ns / per_call))
         calls *= 4
 
 
-def interleaved(fns, restore, rounds, every, target_ns, on_last=None):
+def interleaved(fns, restore, rounds, every, target_ns, on_last=None, enter=None):
     """Time every (label -> call) round by round; {label: [ns per call, one per round]}.
 
     The starting contender rotates each round so that none always follows the
     same one (cache state, a neighbour's lingering OpenMP threads). After each
     contender's last timing, ``on_last(label, result)`` inspects what it wrote.
+    ``enter`` maps labels to a call made, untimed, before each of their timings.
     """
-    calls = {label: calls_for(fn, restore, every, target_ns) for label, fn in fns.items()}
+    enter = enter or {}
+    calls = {label: calls_for(fn, restore, every, target_ns, enter.get(label))
+             for label, fn in fns.items()}
     labels = list(fns)
     samples = {label: [] for label in labels}
     for r in range(rounds):
         k = r % len(labels)
         for label in labels[k:] + labels[:k]:
-            ns, result = time_calls(fns[label], restore, calls[label], every)
+            ns, result = time_calls(fns[label], restore, calls[label], every, enter.get(label))
             samples[label].append(ns)
             if on_last is not None and r == rounds - 1:
                 on_last(label, result)
@@ -941,10 +952,19 @@ def run_row(case, dtype, n, threads, draws, args, notes):
             notes(f"{case.name} {work.dtype} n={fmt_n(n)} threads={threads}: "
                   f"{label} left {problem} in its arrays")
 
+    enter = {}
+    if threads > 1 and case.kind == "compute":
+        # cyact's own speed-up, timed in the same rounds: rows run minutes apart
+        # found the second core busy at different times (per-row figures of 1.1-1.6
+        # where interleaved timings gave 1.9-2.0).
+        calls[ONE_THREAD] = calls["cyact"]
+        enter = {"cyact": partial(cyact.set_num_threads, threads),
+                 ONE_THREAD: partial(cyact.set_num_threads, 1)}
     load = os.getloadavg()[0]
     rounds = args.rounds or default_rounds(n, args.quick)
     samples, repeats = interleaved(calls, restore, rounds, case.every,
-                                   args.target_ms * 1e6, on_last=check)
+                                   args.target_ms * 1e6, on_last=check, enter=enter)
+    set_threads(threads)
     return {
         "function": case.name, "kind": case.kind, "dtype": str(work.dtype), "n": n,
         "threads": threads, "load": load, "rounds": rounds, "calls_per_timing": repeats,
@@ -1121,12 +1141,14 @@ def markdown(meta, rows, overhead, gil, notes):
         "`cyact ns/elem` is cyact's median time per element (per call at n = 1). "
         "`floor` (memory-bound rows only) is the time to just stream the same arrays, "
         "single-threaded NumPy, over cyact's: near 1, cyact runs at memory speed. "
+        "`vs 1 thread` (compute rows with more threads) is cyact's own speed-up: its time "
+        "on one thread over its time on the row's threads, timed in the same rounds. "
         "`load` is the 1-minute load average when the row started (this run counts about "
         "1 in it); figures with more than one thread are only valid where nothing else "
         "ran.", "",
     ]
     head = ["function", "dtype", "n", "threads", "cyact ns/elem", *peers, "fastest peer",
-            "floor", "load"]
+            "floor", "vs 1 thread", "load"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in sorted(rows, key=lambda r: (CASES.index(CASE_BY_NAME[r["function"]]),
                                          r["dtype"], r["n"], r["threads"])):
@@ -1136,7 +1158,8 @@ def markdown(meta, rows, overhead, gil, notes):
                  fmt_ns(r["ns_per_element"]["cyact"]),
                  *(fmt_ratio(r["ratio"].get(p)) for p in peers),
                  f"{fmt_ratio(peer_ratios[best])} {best}" if best else "—",
-                 fmt_ratio(r["ratio"].get("floor")), f"{r['load']:.2f}"]
+                 fmt_ratio(r["ratio"].get("floor")), fmt_ratio(r["ratio"].get(ONE_THREAD)),
+                 f"{r['load']:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
     if overhead:
         lines += ["", "## Per-call overhead, n = 1, one thread", "",
@@ -1344,7 +1367,7 @@ def estimate(plan, args):
         call = n * per_elem * 1e-9
         restore = n * itemsize * 0.2e-9 * max(1, len(case.writes))
         chunks = max(1.0, target / call / case.every)
-        contenders = len(case.contenders) + (case.kind == "memory")
+        contenders = len(case.contenders) + (case.kind == "memory" or threads > 1)
         rounds = args.rounds or default_rounds(n, args.quick)
         timings += contenders * rounds
         seconds += contenders * (rounds + 3) * (max(target, call) + restore * chunks)
