@@ -5,7 +5,7 @@ import pytest
 
 import cyact
 import util
-from util import F32, F64, PRELU_CASES, build, fp_raise  # noqa: F401
+from util import F32, F64, PRELU_CASES, build, fp_raise, restore_threads  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fp_raise")
 
@@ -158,3 +158,37 @@ def test_threaded_accumulation(build, dtype):
     grad = rng.standard_normal(x.shape).astype(dtype)
     arrays = {"x": x, "alpha": alpha, "grad": grad}
     util.check_result(GRAD_WITH_GRAD, GRAD_WITH_GRAD.call(arrays, None), arrays)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_forward_blocks(build, dtype, restore_threads):
+    """Per-channel slopes over blocks of every length around the vector
+    widths (4 to 16 lanes), at every element offset from a cache line, in
+    place and not, on one and two threads (above the threads' threshold in
+    both dtypes; the second thread's run starts at an outer row, anywhere
+    against a cache line): each element is x or alpha * x of its own channel,
+    bit for bit; -0, NaN and a -0 slope included."""
+    rng = np.random.default_rng(11)
+    size = np.dtype(dtype).itemsize
+    base = np.empty(260000 + 64, dtype)
+    skip = (-base.ctypes.data % 64) // size  # elements to base's next line
+    for inner, mid, outer, threads in [(4, 3, 5, 1), (7, 2, 9, 1), (8, 5, 7, 1), (9, 3, 4, 1),
+                                      (15, 2, 6, 1), (16, 3, 5, 1), (17, 4, 3, 1), (31, 3, 5, 1),
+                                      (33, 2, 7, 1), (100, 10, 3, 1), (64, 7, 560, 2),
+                                      (100, 10, 250, 2), (23, 3, 3700, 2)]:
+        n = outer * mid * inner
+        alpha = rng.uniform(-1, 2, (mid, 1)).astype(dtype)
+        alpha[-1] = -0.0
+        for offset in range(0, 64 // size, 5 if threads > 1 else 1):
+            x = base[skip + offset:skip + offset + n].reshape(outer, mid, inner)
+            x[...] = rng.standard_normal(x.shape) * 3
+            x.flat[::13] = -0.0
+            x.flat[5::17] = np.nan
+            want = np.where(x > 0, x, alpha * x)
+            cyact.set_num_threads(threads)
+            got = cyact.prelu(x, alpha)
+            np.testing.assert_array_equal(got.view(f"u{size}"), want.view(f"u{size}"),
+                                          err_msg=f"{inner=} {mid=} {outer=} {offset=}")
+            cyact.prelu(x, alpha, out=x)
+            np.testing.assert_array_equal(x.view(f"u{size}"), want.view(f"u{size}"),
+                                          err_msg=f"in place {inner=} {mid=} {offset=}")
