@@ -10,7 +10,7 @@ import pytest
 import cyact
 import reference as R
 import util
-from util import AXIS_CASES, FLOATS, F32, F64, build, fp_raise  # noqa: F401
+from util import AXIS_CASES, FLOATS, F32, F64, build, fp_raise, restore_threads  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fp_raise")
 
@@ -150,6 +150,35 @@ def test_maxout_any_pieces(build, dtype, pieces):
         cyact.maxout_grad(x=inplace, grad=grad, pieces=pieces, out=inplace)
         routed[np.arange(groups), at] = grad
         np.testing.assert_array_equal(inplace.view(bits), routed.ravel().view(bits))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("pieces", [2, 4])
+def test_maxout_streamed(build, dtype, pieces, restore_threads):
+    """Calls whose data passes 16 MiB store past the caches (non-temporal
+    stores from out's next line on, 2 and 4 pieces forward, 2 backward): the
+    same elements as np.argmax's, bit for bit, on one and two threads, with
+    x and out at every parity against a group (views one element in)."""
+    pool = _maxout_pool(dtype)
+    bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
+    rng = np.random.default_rng(pieces)
+    groups = (18 << 20) // (np.dtype(dtype).itemsize * pieces) + 3  # x alone 18 MiB
+    data = rng.choice(pool, groups * pieces + 1)
+    for threads, skip in [(1, 0), (1, 1), (2, 0), (2, 1)]:
+        x = data[skip:skip + groups * pieces]
+        at = np.argmax(x.reshape(groups, pieces), axis=1)
+        first = x.reshape(groups, pieces)[np.arange(groups), at]
+        cyact.set_num_threads(threads)
+        out = np.empty(groups + 1, dtype)[skip:skip + groups]
+        cyact.maxout(x, pieces, out=out)
+        np.testing.assert_array_equal(out.view(bits), first.view(bits),
+                                      err_msg=f"{threads=} {skip=}")
+        grad = first + 1
+        routed = np.zeros((groups, pieces), dtype)
+        routed[np.arange(groups), at] = grad
+        np.testing.assert_array_equal(
+            cyact.maxout_grad(x=x, grad=grad, pieces=pieces).view(bits),
+            routed.ravel().view(bits), err_msg=f"{threads=} {skip=}")
 
 
 def test_maxout_docstring_identity(build):

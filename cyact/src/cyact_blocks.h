@@ -570,16 +570,23 @@ cy__maxoutn##SUFFIX(const T *x, const T *g, T *out, Py_ssize_t k0,             \
  * data costs 0.05; here 0.057 and 0.079 (float64: 0.32 -> 0.15 at 1e5;     \
  * AVX2 float32 0.234 -> 0.095, float64 0.333 -> 0.176; baseline float32   \
  * 0.37 -> 0.136). Not for the baseline build's float64, whose 2-double     \
- * vectors ran slower than its piece-by-piece loop (1.29 against 1.12). */   \
+ * vectors ran slower than its piece-by-piece loop (1.29 against 1.12).     \
+ * stream: non-temporal stores from out's next line on, as cy_maxout2's      \
+ * (one thread against x's lines and plain stores: AVX-512 float32 1.28 at  \
+ * 4e6 elements and 1.24 at 1e7, float64 1.33 / 1.26; AVX2 1.34 / 1.44 and  \
+ * 1.57 / 1.41; at the threshold, 17 MB, 1.05 and 1.23). */                 \
 static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       \
-                                       Py_ssize_t k1)                           \
+                                       Py_ssize_t k1, int stream)               \
 {                                                                               \
     enum { L = CY_VBYTES / sizeof(T) };                                         \
     cy__pw##SUFFIX v0, v1, v2, v3, w0, w1, r;                                   \
     cy__pwm##SUFFIX iota, even, odd, beats;                                     \
-    /* the groups before x's next line, or out's where whole groups do not   \
-     * reach x's (see cy_maxout2) */                                           \
-    Py_ssize_t k = ((uintptr_t)0 - (uintptr_t)(x + 4 * k0)) % 64 % (4 * sizeof(T)) \
+    /* the groups before x's next line, or out's where the stores stream or  \
+     * whole groups do not reach x's (see cy_maxout2) */                       \
+    Py_ssize_t k;                                                               \
+    if ((uintptr_t)out % sizeof(T))  /* no boundary of out to reach */          \
+        stream = 0;                                                             \
+    k = stream || ((uintptr_t)0 - (uintptr_t)(x + 4 * k0)) % 64 % (4 * sizeof(T)) \
         ? k0 + cy_to_line(out + k0, k1 - k0, sizeof(T))                         \
         : k0 + cy_to_line(x + 4 * k0, k1 - k0, 4 * sizeof(T));                  \
     if (k > k0)                                                                 \
@@ -595,10 +602,12 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
         cy__maxout_pairs##SUFFIX(&v0, &v1, &even, &odd, &w0, &beats);           \
         cy__maxout_pairs##SUFFIX(&v2, &v3, &even, &odd, &w1, &beats);           \
         cy__maxout_pairs##SUFFIX(&w0, &w1, &even, &odd, &r, &beats);            \
-        memcpy(out + k, &r, sizeof r);                                          \
+        cy__vstore(out + k, &r, stream);                                        \
     }                                                                           \
     if (k < k1)                                                                 \
         cy__maxoutn##SUFFIX(x, NULL, out, k, k1, 4, 0, 0);                      \
+    if (stream)                                                                 \
+        cy__stream_fence();                                                     \
 }                                                                               \
                                                                                 \
 /* maxout over groups k0..k1 of `pieces` (any number; 2 has cy_maxout2 above): \
@@ -616,10 +625,10 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
  * 2.6-3.6 ns per element. */                                                \
 static inline void cy_maxoutn##SUFFIX(const T *x, const T *g, T *out,          \
                                       Py_ssize_t k0, Py_ssize_t k1,             \
-                                      Py_ssize_t pieces, int backward)          \
+                                      Py_ssize_t pieces, int backward, int stream) \
 {                                                                               \
     if ((CY__AVX || sizeof(T) == 4) && pieces == 4 && !backward) {              \
-        cy__maxout4##SUFFIX(x, out, k0, k1);                                    \
+        cy__maxout4##SUFFIX(x, out, k0, k1, stream);                            \
         return;                                                                 \
     }                                                                           \
     switch (CY_VBYTES == 64 || (CY__AVX && sizeof(T) == 4) ? pieces : 0) {      \
