@@ -165,17 +165,19 @@ def test_forward_blocks(build, dtype, restore_threads):
     """Per-channel slopes over blocks of every length around the vector
     widths (4 to 16 lanes), at every element offset from a cache line, in
     place and not, on one and two threads (above the threads' threshold in
-    both dtypes; the second thread's run starts at an outer row, anywhere
-    against a cache line): each element is x or alpha * x of its own channel,
+    both dtypes; the threads split the blocks, so their runs start anywhere
+    in alpha's cycle and against a cache line, outer = 1 included): each
+    element is x or alpha * x of its own channel,
     bit for bit; -0, NaN and a -0 slope included."""
     rng = np.random.default_rng(11)
     size = np.dtype(dtype).itemsize
-    base = np.empty(260000 + 64, dtype)
+    base = np.empty(350000 + 64, dtype)
     skip = (-base.ctypes.data % 64) // size  # elements to base's next line
     for inner, mid, outer, threads in [(4, 3, 5, 1), (7, 2, 9, 1), (8, 5, 7, 1), (9, 3, 4, 1),
                                       (15, 2, 6, 1), (16, 3, 5, 1), (17, 4, 3, 1), (31, 3, 5, 1),
                                       (33, 2, 7, 1), (100, 10, 3, 1), (64, 7, 560, 2),
-                                      (100, 10, 250, 2), (23, 3, 3700, 2)]:
+                                      (100, 10, 250, 2), (23, 3, 3700, 2), (40000, 7, 1, 2),
+                                      (1, 300000, 1, 2), (5, 3, 20000, 2), (7, 50000, 1, 2)]:
         n = outer * mid * inner
         alpha = rng.uniform(-1, 2, (mid, 1)).astype(dtype)
         alpha[-1] = -0.0

@@ -206,25 +206,29 @@ static inline void cy__prelu_flat##SUFFIX(const T *x, const T *alpha, T *out,  \
     cy__prelu_run##SUFFIX(x, alpha, out, i, end, &m, &rem, mid, inner);         \
 }                                                                               \
                                                                                 \
-/* Forward over (outer rows o0..o1) x mid x inner, alpha indexed by mid. */   \
+/* Forward over blocks b0..b1 of inner elements each, block b's slope       \
+ * alpha[b % mid] (the blocks of (outer, mid, inner) data in order, so that  \
+ * threads can split them whatever outer is). */                              \
 static inline void cy_prelu_fwd##SUFFIX(const T *x, const T *alpha, T *out,    \
-                                        Py_ssize_t o0, Py_ssize_t o1,           \
+                                        Py_ssize_t b0, Py_ssize_t b1,           \
                                         Py_ssize_t mid, Py_ssize_t inner)       \
 {                                                                               \
-    Py_ssize_t o, m, k;                                                         \
+    Py_ssize_t b, m, cnt, j;                                                    \
     if (inner >= (Py_ssize_t)(CY_VBYTES / sizeof(T))) {                         \
-        cy__prelu_flat##SUFFIX(x, alpha, out, o0 * mid, o1 * mid, mid, inner);  \
+        cy__prelu_flat##SUFFIX(x, alpha, out, b0, b1, mid, inner);              \
         return;                                                                 \
     }                                                                           \
-    for (o = o0; o < o1; o++) {                                                 \
+    /* runs of consecutive slopes, up to the end of alpha */                    \
+    for (b = b0; b < b1; b += cnt) {                                            \
+        m = b % mid;                                                            \
+        cnt = mid - m < b1 - b ? mid - m : b1 - b;                              \
         if (inner == 1) {                                                       \
-            cy__prelu_fwd##SUFFIX(x + o * mid, alpha, 1, out + o * mid, mid);   \
+            cy__prelu_fwd##SUFFIX(x + b, alpha + m, 1, out + b, cnt);           \
             continue;                                                           \
         }                                                                       \
-        for (m = 0; m < mid; m++) {                                             \
-            k = (o * mid + m) * inner;                                          \
-            cy__prelu_fwd##SUFFIX(x + k, alpha + m, 0, out + k, inner);         \
-        }                                                                       \
+        for (j = 0; j < cnt; j++)                                               \
+            cy__prelu_fwd##SUFFIX(x + (b + j) * inner, alpha + m + j, 0,        \
+                                  out + (b + j) * inner, inner);                \
     }                                                                           \
 }                                                                               \
                                                                                 \
