@@ -149,12 +149,17 @@ def test_central_differences(build, alpha_shape):
 
 
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
-def test_threaded_accumulation(build, dtype):
-    """Large NCHW input, above the kernels' threading threshold: per-thread
+@pytest.mark.parametrize("x_shape, alpha_shape", [
+    ((32, 3, 128, 128), (3, 1, 1)),   # NCHW, per channel
+    ((1, 3, 300000), (3, 1)),          # one sample: the threads split its channels' blocks
+    ((1, 300001), (300001,)),          # one slope per element: a split inside alpha
+], ids=["nchw", "one_sample", "per_element"])
+def test_threaded_accumulation(build, dtype, x_shape, alpha_shape):
+    """Large input, above the kernels' threading threshold: per-thread
     partial sums of grad_alpha add up to the reference's."""
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((32, 3, 128, 128)).astype(dtype)
-    alpha = np.array([0.1, -0.2, 0.3], dtype=dtype).reshape(3, 1, 1)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    alpha = rng.uniform(-0.3, 0.3, alpha_shape).astype(dtype)
     grad = rng.standard_normal(x.shape).astype(dtype)
     arrays = {"x": x, "alpha": alpha, "grad": grad}
     util.check_result(GRAD_WITH_GRAD, GRAD_WITH_GRAD.call(arrays, None), arrays)

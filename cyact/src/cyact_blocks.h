@@ -358,25 +358,24 @@ cy__prelu_grad##SUFFIX(const T *x, const T *g, T alpha, T *out, Py_ssize_t n,  \
  * zeros, scratch for the lanes of the sums. */                                \
 static inline void cy_prelu_grad##SUFFIX(const T *x, const T *g,               \
                                          const T *alpha, T *out, double *acc,   \
-                                         double *lanes, Py_ssize_t o0,          \
-                                         Py_ssize_t o1, Py_ssize_t mid,         \
+                                         double *lanes, Py_ssize_t b0,          \
+                                         Py_ssize_t b1, Py_ssize_t mid,         \
                                          Py_ssize_t inner)                      \
 {                                                                               \
-    Py_ssize_t o, m, k;                                                         \
+    Py_ssize_t b, m, k;                                                         \
     double *vs, *vc, block, err;                                                \
     int j;                                                                      \
-    for (o = o0; o < o1; o++)                                                   \
-        for (m = 0; m < mid; m++) {                                             \
-            k = (o * mid + m) * inner;                                          \
-            vs = lanes + 2 * m * CY_LANES;                                      \
-            vc = vs + CY_LANES;                                                 \
-            if (g)                                                              \
-                CY__PRELU_GRAD_##SUFFIX(x + k, g + k, alpha[m], out + k, inner, \
-                                        vs, vc, 1);                             \
-            else                                                                \
-                CY__PRELU_GRAD_##SUFFIX(x + k, x + k, alpha[m], out + k, inner, \
-                                        vs, vc, 0);                             \
-        }                                                                       \
+    for (b = b0, m = b0 % mid; b < b1; b++, m = m + 1 == mid ? 0 : m + 1) {     \
+        k = b * inner;                                                          \
+        vs = lanes + 2 * m * CY_LANES;                                          \
+        vc = vs + CY_LANES;                                                     \
+        if (g)                                                                  \
+            CY__PRELU_GRAD_##SUFFIX(x + k, g + k, alpha[m], out + k, inner,     \
+                                    vs, vc, 1);                                 \
+        else                                                                    \
+            CY__PRELU_GRAD_##SUFFIX(x + k, x + k, alpha[m], out + k, inner,     \
+                                    vs, vc, 0);                                 \
+    }                                                                           \
     /* The lanes folded in a fixed order, once per call. */                    \
     for (m = 0; m < mid; m++) {                                                 \
         vs = lanes + 2 * m * CY_LANES;                                          \
