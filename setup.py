@@ -12,6 +12,13 @@ variant and compiled with that variant's flags:
 
 Flags: ``-O3`` to vectorize the point math, ``-fno-trapping-math`` so GCC may
 if-convert selects whose untaken side would raise a floating-point flag.
+``-falign-loops=64``: a loop that crosses a 64-byte boundary of the code takes
+two of Zen 4's op-cache lines per iteration; which loops did moved from build
+to build with unrelated code (in place at 1e5, the AVX2 build's float32 relu
+ran at 0.074 ns per element in one build and 0.040 in the next, the baseline
+build's 0.141 and 0.085: the same instructions, one loop 48 bytes into a line).
+Against a build without it at 1e5, in place: AVX2 leaky_relu float32 1.56
+faster, the rest of a sample of 14 functions per build 0.94-1.09.
 Never ``-ffast-math``: it breaks NaN and inf handling, and a module linked with
 it switches the whole process to flush-subnormals-to-zero on load.
 """
@@ -36,7 +43,8 @@ if IS_X86_64:
     VARIANTS["avx512"] = ["-mavx512f", "-mavx512cd", "-mavx512vl", "-mavx512dq",
                           "-mavx512bw", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
 
-COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fno-inline-functions-called-once", "-fopenmp"]
+COMMON_FLAGS = ["-O3", "-fno-trapping-math", "-fno-inline-functions-called-once",
+                "-falign-loops=64", "-fopenmp"]
 # Extra flags for a sanitizer or debug build, e.g. CYACT_EXTRA_CFLAGS="-fsanitize=address".
 EXTRA_FLAGS = os.environ.get("CYACT_EXTRA_CFLAGS", "").split()
 MACROS = [
