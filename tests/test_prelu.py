@@ -172,8 +172,8 @@ def test_forward_blocks(build, dtype, restore_threads):
     place and not, on one and two threads (above the threads' threshold in
     both dtypes; the threads split the blocks, so their runs start anywhere
     in alpha's cycle and against a cache line, outer = 1 included): each
-    element is x or alpha * x of its own channel,
-    bit for bit; -0, NaN and a -0 slope included."""
+    element is x or alpha * x of its own channel, bit for bit; -0, NaN and a
+    -0 slope included."""
     rng = np.random.default_rng(11)
     size = np.dtype(dtype).itemsize
     base = np.empty(350000 + 64, dtype)

@@ -93,6 +93,21 @@ cy__iota##SUFFIX(cy__pwm##SUFFIX *iota)                                         
     memcpy(iota, iota_tab, sizeof *iota);                                       \
 }                                                                               \
                                                                                 \
+/* PReLU of one value and of one vector: x > 0 ? x : alpha * x (a NaN x    \
+ * gives alpha * x, a NaN). */                                                \
+static inline __attribute__((always_inline)) T                                 \
+cy__prelu1##SUFFIX(T u, T alpha)                                                \
+{                                                                               \
+    return u > 0 ? u : alpha * u;                                               \
+}                                                                               \
+                                                                                \
+static inline __attribute__((always_inline)) cy__pw##SUFFIX                   \
+cy__prelu_v##SUFFIX(cy__pw##SUFFIX v, cy__pw##SUFFIX a)                        \
+{                                                                               \
+    const cy__pw##SUFFIX zero = {0};                                            \
+    return CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v);     \
+}                                                                               \
+                                                                                \
 /* out[i] = x > 0 ? x : alpha * x over n elements, alpha one value (astep 0)  \
  * or one per element (astep 1). */                                            \
 static inline __attribute__((always_inline)) void                              \
@@ -105,8 +120,7 @@ cy__prelu_fwd##SUFFIX(const T *x, const T *alpha, int astep, T *out,           \
     Py_ssize_t i, last = n - n % L - L;  /* where the last full vector starts */ \
     if (n < L) {                                                                \
         for (i = 0; i < n; i++) {                                               \
-            T u = x[i];                                                         \
-            out[i] = u > 0 ? u : alpha[astep ? i : 0] * u;                      \
+            out[i] = cy__prelu1##SUFFIX(x[i], alpha[astep ? i : 0]);            \
         }                                                                       \
         return;                                                                 \
     }                                                                           \
@@ -116,7 +130,7 @@ cy__prelu_fwd##SUFFIX(const T *x, const T *alpha, int astep, T *out,           \
         memcpy(&v, x + i, sizeof v);                                            \
         if (astep)                                                              \
             memcpy(&a, alpha + i, sizeof a);                                    \
-        r = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v);    \
+        r = cy__prelu_v##SUFFIX(v, a);                                          \
         memcpy(out + i, &r, sizeof r);                                          \
     }                                                                           \
     /* The last full vector and the remainder's, which overlap: both loaded   \
@@ -124,12 +138,12 @@ cy__prelu_fwd##SUFFIX(const T *x, const T *alpha, int astep, T *out,           \
     memcpy(&v, x + last, sizeof v);                                             \
     if (astep)                                                                  \
         memcpy(&a, alpha + last, sizeof a);                                     \
-    r = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v);        \
+    r = cy__prelu_v##SUFFIX(v, a);                                              \
     if (last + L < n) {                                                         \
         memcpy(&v, x + n - L, sizeof v);                                        \
         if (astep)                                                              \
             memcpy(&a, alpha + n - L, sizeof a);                                \
-        tail = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v); \
+        tail = cy__prelu_v##SUFFIX(v, a);                                       \
         memcpy(out + n - L, &tail, sizeof tail);                                \
     }                                                                           \
     memcpy(out + last, &r, sizeof r);                                           \
@@ -142,10 +156,8 @@ cy__prelu_run##SUFFIX(const T *x, const T *alpha, T *out, Py_ssize_t i,        \
                       Py_ssize_t e, Py_ssize_t *m, Py_ssize_t *rem,             \
                       Py_ssize_t mid, Py_ssize_t inner)                         \
 {                                                                               \
-    T u;                                                                        \
     for (; i < e; i++) {                                                        \
-        u = x[i];                                                               \
-        out[i] = u > 0 ? u : alpha[*m] * u;                                     \
+        out[i] = cy__prelu1##SUFFIX(x[i], alpha[*m]);                           \
         if (--*rem == 0) {                                                      \
             *m = *m + 1 == mid ? 0 : *m + 1;                                    \
             *rem = inner;                                                       \
@@ -184,7 +196,7 @@ static inline void cy__prelu_flat##SUFFIX(const T *x, const T *alpha, T *out,  \
         a = alpha[m] - zero;  /* keeps a -0, as in cy__prelu_fwd */             \
         for (; rem >= L; i += L, rem -= L) {                                    \
             memcpy(&v, x + i, sizeof v);                                        \
-            r = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v); \
+            r = cy__prelu_v##SUFFIX(v, a);                                      \
             memcpy(out + i, &r, sizeof r);                                      \
         }                                                                       \
         next = m + 1 == mid ? 0 : m + 1;                                        \
@@ -192,7 +204,7 @@ static inline void cy__prelu_flat##SUFFIX(const T *x, const T *alpha, T *out,  \
             memcpy(&v, x + i, sizeof v);                                        \
             a = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, iota < (I)rem, a,   \
                            alpha[next] - zero);                                 \
-            r = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, v > zero, v, a * v); \
+            r = cy__prelu_v##SUFFIX(v, a);                                      \
             memcpy(out + i, &r, sizeof r);                                      \
             i += L;                                                             \
             rem += inner - L;                                                   \
