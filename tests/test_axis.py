@@ -300,14 +300,24 @@ def test_special_grads(build, case):
 
 def _limit_rows():
     """float32 rows (y, g) around the limits of softmax_grad's float lanes
-    (|s| < 2^64, every |y| <= 2^40, all finite; src/cyact_rows.h): on both
-    sides of each, with outputs that overflow and grads near the largest float."""
-    big, top = 2.0 ** 39, float(np.finfo(F32).max)
+    (all finite, s zero or 2^-100 <= |s| < 2^24; src/cyact_rows.h): on both
+    sides of each, with outputs that overflow, grads near the largest float
+    and ys far above 1 (no bound on y; the lanes bounded |y| by 2^40 once,
+    with |s| < 2^64)."""
+    big, top, third = 2.0 ** 39, float(np.finfo(F32).max), float(np.float32(1 / 3))
     rows = [
-        ([1, 0.5, 0.25, 0.25], [2.0 ** 63, -(2.0 ** 62), 3, 1]),        # |s| just below 2^64
-        ([1, 0.5, 0.25, 0.25], [2.0 ** 65, 2.0 ** 65, 3, 1]),            # |s| above
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 23, -(2.0 ** 22), 3, 1]),        # |s| just below 2^24
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 25, 2.0 ** 25, 3, 1]),            # |s| above
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 63, -(2.0 ** 62), 3, 1]),
+        ([1, 0.5, 0.25, 0.25], [2.0 ** 65, 2.0 ** 65, 3, 1]),
         ([big, big, 0.75, 0.5], [2.0 ** 100, -(2.0 ** 100), 2.0 ** -30, 7]),  # overflows, s small
         ([big * 4, 1e-3, 0.5, 0.5], [1, 2, 3, -5]),                       # a |y| above 2^40
+        # s = 2^-98 / 3 and 2^-101 / 3 (just above and below 2^-100), and one
+        # below the normal floats, whose low part is lost in float: y 2^38
+        # would carry that loss to its output, 0.3 of it (2^14 ULP)
+        ([2.0 ** 38, third, 0.5, 0.25], [0, 2.0 ** -98, 0, 0]),
+        ([2.0 ** 38, third, 0.5, 0.25], [0, 2.0 ** -101, 0, 0]),
+        ([2.0 ** 38, third, 0.5, 0.25], [0, 2.0 ** -140, 0, 1e-45]),
         ([1e-40, 1e-40, 0.5, 0.5], [top, -top, 1, 0]),                    # g near the maximum
         ([0.25, 0.25, 0.25, 0.25], [1, 1, 1, 1 + 2.0 ** -23]),             # g near s: cancels
         ([0.3, 0.2, 0.4, 0.1], [-top, top, top / 3, 0]),
@@ -320,8 +330,8 @@ def _limit_rows():
 def _long_limit_rows():
     """_limit_rows' rows spread over rows of 20 (zeros between), so that their
     entries fall in vector lanes, not a short row's scalar loop; and a y of
-    2^126, far above the lanes' bound, in the middle of a vector, where the
-    lanes would give NaN (+inf from y times s's low part, -inf from the rest).
+    2^126 in the middle of a vector, where fma(y, g - s's high part, y times
+    its low part) would give NaN (+inf from the product, -inf from the rest).
 
     Left out: the row whose s = 3.5 survives only if its two products of
     2^139 cancel before 3.5 is added. Spread over lanes, they meet last, and
@@ -330,14 +340,16 @@ def _long_limit_rows():
     keep = np.abs(y4).max(axis=1) != 2.0 ** 39
     y4, g4 = y4[keep], g4[keep]
     where = [5, 13, 2, 17]
-    y = np.zeros((len(y4) + 2, 20), dtype=F32)
+    y = np.zeros((len(y4) + 4, 20), dtype=F32)
     g = np.zeros_like(y)
-    y[:-2, where], g[:-2, where] = y4, g4
-    # s = 2^40 + 2^16 + 2^15 - 0.5 rounds up to the float 2^40 + 2^17; the
+    y[:-4, where], g[:-4, where] = y4, g4
+    # s = 2^40 + 2^16 + 2^15 - 0.5 rounds up to the float 2^40 + 2^17 (the
+    # float64 loop's), s = 2^20 - 0.40625 to 2^20 - 0.375 (the lanes'): the
     # big y inside the loop's vectors of 16 floats, then in the last 4
-    for row, big in ((-2, 13), (-1, 18)):
+    for row, big, g0, g2 in ((-4, 13, -86, 17), (-3, 18, -86, 17),
+                             (-2, 13, -106, -3), (-1, 18, -106, -3)):
         y[row, [big, 2, 7]] = [2.0 ** 126, 0.75, 0.5]
-        g[row, [big, 2, 7]] = [2.0 ** -86, 2.0 ** 17, -1]
+        g[row, [big, 2, 7]] = [2.0 ** g0, 2.0 ** g2, -1]
     return y, g
 
 
@@ -351,7 +363,7 @@ def test_softmax_grad_float32_limits(build, rows):
     yl, gl = y.astype(util.LD), g.astype(util.LD)
     s = np.array([math.fsum(float(a) * float(b) for a, b in zip(yr, gr))
                   for yr, gr in zip(y, g)], dtype=util.LD)[:, None]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         want = (yl * (gl - s)).astype(F32)
     finite = np.isfinite(want)
     assert np.array_equal(got[~finite], want[~finite]), (got, want)

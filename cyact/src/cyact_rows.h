@@ -489,9 +489,9 @@ static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
 
 /* A sum over a float row in double and a check of y, for the float lanes
  * of the softmax family's vector-Jacobian products (dot, a constant at each
- * call). dot = 1: sum(y * g), and *check = max |y| (a NaN y may be left out
- * of it: the sum is NaN then). dot = 0: sum(g), and *check = 1 where some y
- * is above 0 or NaN, else 0.
+ * call). dot = 1: sum(y * g), and *check = 0 (nothing to check: a
+ * non-finite y makes the sum non-finite). dot = 0: sum(g), and *check = 1
+ * where some y is above 0 or NaN, else 0.
  *
  * Where x86 has AVX2 and FMA: intrinsics, four chains of sums over
  * consecutive vectors of converted floats, 256 bits wide in the AVX-512
@@ -499,8 +499,8 @@ static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
  * the FMA's or addition's latency; the conversions bound four, and Zen 4
  * runs them faster 256 bits at a time (rows of 1000 floats, AVX-512 build:
  * the dot 0.146 ns per element before, 0.133 with 512-bit vectors, 0.100
- * with 256, 0.086 without the max, which bounds y for the lanes; the sum
- * of g and test of y 0.110 -> 0.094). The chains meet in a fixed order,
+ * with 256 and a bound on |y| taken beside it, 0.086 without; the sum of g
+ * and test of y 0.110 -> 0.094). The chains meet in a fixed order,
  * then a row's last floats (fewer than one vector) are added one by one in
  * order, so a row shorter than a vector sums in its own order, as before. */
 #if defined(__AVX2__) && defined(__FMA__)
@@ -508,12 +508,12 @@ static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
 static inline __attribute__((always_inline)) double
 cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *check)
 {
-    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps();
     __m256d s[4], t;
-    __m256 m[2], v;
+    __m256 m[2];
     __m128 mr = _mm_setzero_ps(), vr;
     double lane[4], sum = 0;
-    float lanef[8], best = 0;
+    int bad = 0;
     Py_ssize_t i = 0;
     int j, k;
     for (k = 0; k < 4; k++)
@@ -526,39 +526,27 @@ cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *
                        : _mm256_add_pd(s[k], t);
         }
         /* y's check in whole float vectors: half the operations of doubles */
-        for (k = 0; k < 2; k++) {
-            v = _mm256_loadu_ps(y + i + 8 * k);
-            m[k] = dot ? _mm256_max_ps(_mm256_andnot_ps(sign, v), m[k])
-                       : _mm256_or_ps(m[k], _mm256_cmp_ps(v, zero, _CMP_NLE_UQ));
-        }
+        for (k = 0; k < 2 && !dot; k++)
+            m[k] = _mm256_or_ps(m[k], _mm256_cmp_ps(_mm256_loadu_ps(y + i + 8 * k), zero,
+                                                    _CMP_NLE_UQ));
     }
     for (; i + 4 <= n; i += 4) {
         vr = _mm_loadu_ps(y + i);
         t = _mm256_cvtps_pd(_mm_loadu_ps(g + i));
         s[0] = dot ? _mm256_fmadd_pd(_mm256_cvtps_pd(vr), t, s[0]) : _mm256_add_pd(s[0], t);
-        mr = dot ? _mm_max_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), vr), mr)
-                 : _mm_or_ps(mr, _mm_cmp_ps(vr, _mm_setzero_ps(), _CMP_NLE_UQ));
+        if (!dot)
+            mr = _mm_or_ps(mr, _mm_cmp_ps(vr, _mm_setzero_ps(), _CMP_NLE_UQ));
     }
     _mm256_storeu_pd(lane, _mm256_add_pd(_mm256_add_pd(s[0], s[1]), _mm256_add_pd(s[2], s[3])));
     for (j = 0; j < 4; j++)
         sum += lane[j];
-    if (dot) {
-        _mm256_storeu_ps(lanef, _mm256_max_ps(m[0], m[1]));
-        _mm_storeu_ps(lanef, _mm_max_ps(_mm_loadu_ps(lanef), mr));
-        for (j = 0; j < 8; j++)
-            best = lanef[j] > best ? lanef[j] : best;
-        for (; i < n; i++) {
-            sum += (double)y[i] * (double)g[i];
-            best = __builtin_fabsf(y[i]) > best ? __builtin_fabsf(y[i]) : best;
-        }
-    } else {
-        best = (_mm256_movemask_ps(_mm256_or_ps(m[0], m[1])) | _mm_movemask_ps(mr)) != 0;
-        for (; i < n; i++) {
-            sum += g[i];
-            best = !(y[i] <= 0.0f) ? 1.0f : best;
-        }
+    if (!dot)
+        bad = (_mm256_movemask_ps(_mm256_or_ps(m[0], m[1])) | _mm_movemask_ps(mr)) != 0;
+    for (; i < n; i++) {
+        sum += dot ? (double)y[i] * (double)g[i] : (double)g[i];
+        bad |= !dot && !(y[i] <= 0.0f);
     }
-    *check = best;
+    *check = (float)bad;
     return sum;
 }
 #else
@@ -566,24 +554,20 @@ static inline __attribute__((always_inline)) double
 cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *check)
 {
     double s = 0;
-    float m = 0;
     int bad = 0;
     Py_ssize_t i;
     if (dot) {
-#pragma omp simd reduction(+:s) reduction(max:m) CY__CVT_SIMDLEN
-        for (i = 0; i < n; i++) {
+#pragma omp simd reduction(+:s) CY__CVT_SIMDLEN
+        for (i = 0; i < n; i++)
             s += (double)y[i] * (double)g[i];
-            m = __builtin_fabsf(y[i]) > m ? __builtin_fabsf(y[i]) : m;
-        }
     } else {
 #pragma omp simd reduction(+:s) reduction(|:bad) CY__CVT_SIMDLEN
         for (i = 0; i < n; i++) {
             s += g[i];
             bad |= !(y[i] <= 0.0f);
         }
-        m = bad;
     }
-    *check = m;
+    *check = (float)bad;
     return s;
 }
 #endif
@@ -591,18 +575,24 @@ cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *
 /* softmax's vector-Jacobian product of a float row, out = y * (g - s) with
  * s = sum(g * y), in float lanes; 0 (nothing written) where the row needs
  * the float64 loop instead: a build without FMA, a non-finite y or g (then
- * s is not finite), |s| >= 2^64, or some |y| > 2^40.
+ * s is not finite), or s outside {0} and [2^-100, 2^24).
  *
  * Why: the float64 loop converts y and g to double and back, which bounds
  * it (0.42 ns per element against PyTorch's 0.20 on AVX-512).
- * Accuracy: s = sh + sl (two floats, sl within 2^-48 |s|); t = g - sh,
- * exact where the result cancels (g near s: Sterbenz), else within 1/2 ULP
- * of |g| + |s|; out = fma(y, t, -y sl) rounds once, beside the rounding of
- * y sl: within about 1/2 ULP of the result plus 1/2 ULP of |y| (|g| + |s|),
- * the scale in which the bound of 2 is stated. Keeping t's rounding error
- * (a 2Sum, within 1/2 ULP of the result alone) took six additions per
- * element, which bounded the pass: 0.306 -> 0.224 ns per element over rows
- * of 1000 on AVX-512, 0.279 -> 0.198 on AVX2. */
+ * Accuracy: s = sh - msl (two floats; sh normal, msl within 2^-48 |s| of
+ * sh - s, as s >= 2^-100); t = g - sh, exact where the result cancels (g
+ * near s: Sterbenz), else within 1/2 ULP of |g| + |s|; out = fma(y, t, y
+ * msl) rounds once, beside the rounding of y msl: within about 1/2 ULP of
+ * the result plus 1/2 ULP of |y| (|g| + |s|), the scale in which the bound
+ * of 2 is stated. Keeping t's rounding error (a 2Sum, within 1/2 ULP of the
+ * result alone) took six additions per element, which bounded the pass:
+ * 0.306 -> 0.224 ns per element over rows of 1000 on AVX-512, 0.279 ->
+ * 0.198 on AVX2. Overflow: with |s| < 2^24, |msl| <= 1/2, so y msl is
+ * finite for every finite y and the output overflows only where the result
+ * does, with its sign. (The bound was |y| <= 2^40 with |s| < 2^64, a
+ * maximum of |y| taken beside the sum: 0.17-0.19 ns per element over rows
+ * of 1000 then, 0.14 now, at 1e6 on AVX-512. y (t + msl) needs no bound at
+ * all, but rounds twice: 1.7 ULP on the accuracy sweep against 1.3.) */
 #if CY__HAS_FMAF
 /* One output of cy_softmax_vjp_rowf: y (g - s), s = sh - msl. */
 static inline __attribute__((always_inline)) float
@@ -616,13 +606,10 @@ static inline int cy_softmax_vjp_rowf(const float *y, const float *g, float *out
                                       Py_ssize_t n)
 {
 #if CY__HAS_FMAF
-    float ymax, sh, msl;
-    double s = cy__row_sum_check(y, g, n, 1, &ymax);
+    float unused, sh, msl;
+    double s = cy__row_sum_check(y, g, n, 1, &unused), m = s < 0 ? -s : s;
     Py_ssize_t i, head;
-    /* (NaN fails too.) Under these bounds |y * sl| < 2^80: y * sl cannot
-     * overflow where y * t does not, so an overflowing output has the sign
-     * of g - s. */
-    if (!(s < 0x1p64 && s > -0x1p64 && ymax <= 0x1p40f))
+    if (!(s == 0 || (m >= 0x1p-100 && m < 0x1p24)))  /* NaN fails too */
         return 0;
     sh = (float)s;
     msl = (float)((double)sh - s);
