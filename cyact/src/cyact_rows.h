@@ -58,6 +58,18 @@ static inline Py_ssize_t cy_to_line(const void *p, Py_ssize_t n, size_t size)
     return (Py_ssize_t)k < n ? (Py_ssize_t)k : n;
 }
 
+/* Ask for the cache lines of the bytes [offset, offset + bytes) from base
+ * before they are read: a hint, which never faults, so the lines may lie
+ * past the end of base's array (the address is formed as an integer: no
+ * pointer beyond the array). */
+static inline void cy_prefetch_lines(const void *base, Py_ssize_t offset, Py_ssize_t bytes)
+{
+    uintptr_t p = (uintptr_t)base + (uintptr_t)offset;
+    Py_ssize_t k;
+    for (k = 0; k < bytes; k += 64)
+        __builtin_prefetch((const void *)(p + (uintptr_t)k), 0, 3);
+}
+
 typedef double cy__vd __attribute__((vector_size(CY_LANES * sizeof(double))));
 typedef long long cy__vdm __attribute__((vector_size(CY_LANES * sizeof(double))));
 
