@@ -516,8 +516,8 @@ static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
 
 /* A sum over a float row in double and a check of y, for the float lanes
  * of the softmax family's vector-Jacobian products (dot, a constant at each
- * call). dot = 1: sum(y * g), and *check = 0 (nothing to check: a
- * non-finite y makes the sum non-finite). dot = 0: sum(g), and *check = 1
+ * call). dot = 1: sum(y * g), and nothing to check (a non-finite y makes
+ * the sum non-finite: check may be NULL). dot = 0: sum(g), and *check = 1
  * where some y is above 0 or NaN, else 0.
  *
  * Where x86 has AVX2 and FMA: intrinsics, four chains of sums over
@@ -573,7 +573,8 @@ cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *
         sum += dot ? (double)y[i] * (double)g[i] : (double)g[i];
         bad |= !dot && !(y[i] <= 0.0f);
     }
-    *check = (float)bad;
+    if (check)
+        *check = (float)bad;
     return sum;
 }
 #else
@@ -594,7 +595,8 @@ cy__row_sum_check(const float *y, const float *g, Py_ssize_t n, int dot, float *
             bad |= !(y[i] <= 0.0f);
         }
     }
-    *check = (float)bad;
+    if (check)
+        *check = (float)bad;
     return s;
 }
 #endif
@@ -633,8 +635,8 @@ static inline int cy_softmax_vjp_rowf(const float *y, const float *g, float *out
                                       Py_ssize_t n)
 {
 #if CY__HAS_FMAF
-    float unused, sh, msl;
-    double s = cy__row_sum_check(y, g, n, 1, &unused), m = s < 0 ? -s : s;
+    float sh, msl;
+    double s = cy__row_sum_check(y, g, n, 1, NULL), m = s < 0 ? -s : s;
     Py_ssize_t i, head;
     if (!(s == 0 || (m >= 0x1p-100 && m < 0x1p24)))  /* NaN fails too */
         return 0;
