@@ -12,7 +12,7 @@ import cyact
 import reference as R
 import util
 from util import (ELEMENTWISE_CASES, PARAM_CASES, FLOATS, F16, F32, F64,  # noqa: F401
-                  build, fp_raise)
+                  build, fp_raise, restore_threads)
 
 pytestmark = pytest.mark.usefixtures("fp_raise")
 
@@ -34,6 +34,28 @@ def test_sweep(build, case, dtype):
     util.check_result(case, res, arrays, what=f"sweep {dtype}")
     for name, a in arrays.items():
         util.assert_unchanged(saved[name], a, name)
+
+
+# Past 1 MiB of input per thread (CY_STREAM_MIN in cyact/src/cyact_rows.h)
+# the transcendental loops go in chunks, each asking for the lines ahead: a
+# float32 array of this length takes that path on one thread, and so does a
+# float64 one on two. Its ends (the sweep's special values, repeated) fall
+# inside chunks and at their edges.
+STREAM_N = (1 << 18) + 37
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+@pytest.mark.parametrize("case", ELEMENTWISE_CASES + PARAM_CASES, ids=repr)
+def test_long_array_matches_short_calls(build, restore_threads, case, dtype, threads):
+    """One call over a long array gives the bits of the same values in short calls."""
+    arrays = {k: np.resize(v, STREAM_N) for k, v in case.make(util.sweep(dtype)).items()}
+    cyact.set_num_threads(threads)
+    whole = case.result_of(case.call(arrays, None))
+    step = 4093  # below every threshold; not a multiple of any vector or chunk
+    parts = [case.result_of(case.call({k: v[i:i + step] for k, v in arrays.items()}, None))
+             for i in range(0, STREAM_N, step)]
+    np.testing.assert_array_equal(whole, np.concatenate(parts), strict=True)
 
 
 # Inputs where a bound was once exceeded (see /work/notes/BUGS.md), kept as
