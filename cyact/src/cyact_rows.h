@@ -79,11 +79,18 @@ static inline void cy_prefetch_lines(const void *base, Py_ssize_t offset, Py_ssi
  * 1.49-1.60 after, log_softmax 1.11-1.12 -> 1.39-1.42; the AVX2 build at 4e6
  * 2.57-2.64 -> 2.19-2.21 ns per element; 1e5 unchanged. The same requests
  * in the float32 exps' pass (cy_row_expsumf) ran 1e5 a tenth slower in
- * chunks of 128 groups (its sums' lanes then meet per chunk), and were
- * mixed as one request of the whole next row; in log_softmax_grad's float64
+ * chunks of 128 groups (its sums' lanes then meet per chunk) on the AMD EPYC
+ * VM of 2026-12-01; that pass asks instead for the first
+ * CY_PREFETCH_NEXT_ROW bytes of the next row before it starts, one burst
+ * (mixed there; on the Intel Xeon VM of 2026-12-02, rows of 1000, one
+ * thread, in place: softmax float32 0.52-0.56 -> 0.49-0.50 ns per element
+ * at 1e6 and 4e6, log_softmax 0.53-0.56 -> 0.50-0.53, 1e5 0.95-0.99 of the
+ * time; the same request at the row's start, before its max pass, did no
+ * better). In log_softmax_grad's float64
  * pass (cy_log_softmax_vjp_rowd, y and g asked for) 1e5 ran 0.88-0.93 of
  * its speed and 4e6 0.93-0.97: left out there. */
 #define CY_PREFETCH_CHUNK 64
+#define CY_PREFETCH_NEXT_ROW 4096
 /* The transcendental elementwise loops (sigmoid, tanh, elu and their
  * derivatives from x; _kernels.pyx.tp's _<name>_range) go through an input
  * of at least CY_STREAM_MIN bytes in chunks of CY_STREAM_CHUNK, each first
