@@ -338,8 +338,12 @@ cy__prelu_grad##SUFFIX(const T *x, const T *g, T alpha, T *out, Py_ssize_t n,  \
      * first cost a third at 4e6 elements); the last full vector and the     \
      * remainder's vector, which overlap, both loaded before either store,   \
      * the remainder's terms counted only in the lanes beyond the other. */   \
-    for (; i + 2 * L <= last; i += 2 * L)                                       \
+    for (; i + 2 * L <= last; i += 2 * L) {                                     \
+        cy_prefetch_lines(x + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));           \
+        if (has_g)                                                              \
+            cy_prefetch_lines(g + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));       \
         cy__prelu_gwide##SUFFIX(x + i, g + i, &a, &aw, out + i, s, c, has_g);   \
+    }                                                                           \
     if (i < last) {                                                             \
         cy__prelu_gstep##SUFFIX(x + i, g + i, &a, &r, &s[0], &c[0], has_g, &none); \
         memcpy(out + i, &r, sizeof r);                                          \
