@@ -337,7 +337,11 @@ cy__prelu_grad##SUFFIX(const T *x, const T *g, T alpha, T *out, Py_ssize_t n,  \
     /* In order, so that the hardware prefetchers follow (the tail loaded   \
      * first cost a third at 4e6 elements); the last full vector and the     \
      * remainder's vector, which overlap, both loaded before either store,   \
-     * the remainder's terms counted only in the lanes beyond the other. */   \
+     * the remainder's terms counted only in the lanes beyond the other.    \
+     * Each step asks for its lines CY_STREAM_AHEAD bytes on, the next      \
+     * blocks' past this one's end (see cyact_rows.h; (N, 10, 100) in place \
+     * on the Intel Xeon VM, 4e6: float64 1.06-1.08 -> 0.77-0.80 ns per     \
+     * element, float32 unchanged at 0.35-0.43). */                         \
     for (; i + 2 * L <= last; i += 2 * L) {                                     \
         cy_prefetch_lines(x + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));           \
         if (has_g)                                                              \
