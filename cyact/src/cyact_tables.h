@@ -162,9 +162,17 @@ CY_INLINE __m512 cy__sigmoidf16(__m512 x)
  * 1.37-1.39 -> 1.29-1.31). Against long double the error stayed at
  * cy_tanh's: 1.16 ULP at most over 2e6 points across the range, 1.06 over
  * 300,000 spread over the exponents; the two forms differ in the last bit
- * at 1 point in 820 and 1 in 320 of those. The sign goes back with and,
- * andnot and or: one vpternlog written out ran 2% slower (its x came from
- * memory again). */
+ * at 1 point in 820 and 1 in 320 of those. Two steps of cy_tanh left
+ * out, measured on an Intel Xeon VM (2026-12-02, one thread, in place):
+ * the sign goes back by one vpternlog (a bitwise select) instead of and,
+ * andnot and or (0.97-0.99 of the time; on the AMD EPYC VM it had run 2%
+ * slower, its x loaded again), and E's low part drops Sl, the rounding
+ * error of 2^n - 1, which is not 0 only for n < -53, |x| > 18.37, where
+ * tanh is within 2^-52 of 1 (0.90-0.95 of the time; 1.10-1.17 ns per
+ * element at 1e5-4e6 -> 1.05-1.11; clamping n at -53 instead, which kept
+ * Sl 0, ran 0.97-0.98). The error there rises to 1.41 ULP (x = -18.54),
+ * within the bound of 2; elsewhere it is unchanged (1.25 ULP at most over
+ * 4.2e6 points, at x = 0.1735). */
 #if defined(__AVX512F__)
 #define CY__PD1(c) _mm512_set1_pd(c)
 CY_INLINE __m512d cy__tanh8(__m512d x)
@@ -173,7 +181,7 @@ CY_INLINE __m512d cy__tanh8(__m512d x)
     const __m512d one = CY__PD1(1.0), two = CY__PD1(2.0);
     __m512d ax = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(x), mag));
     __m512d a = _mm512_mul_pd(CY__PD1(-2.0), _mm512_min_pd(CY__PD1(19.5), ax));
-    __m512d t, n, r, r2, r4, v, uh, ul, sc, bh, Sh, Sl, Eh, El, Dh, Dl, i0, iv, q, c;
+    __m512d t, n, r, r2, r4, v, uh, ul, sc, bh, Sh, Eh, El, Dh, Dl, i0, iv, q, c;
     /* cy__exp_reduce with K = 0: a = n ln2 + r, sc = 2^n */
     t = _mm512_fmadd_pd(a, CY__PD1(CY__D_LOG2E), CY__PD1(CY__D_MAGIC));
     n = _mm512_sub_pd(t, CY__PD1(CY__D_MAGIC));
@@ -189,9 +197,8 @@ CY_INLINE __m512d cy__tanh8(__m512d x)
     /* E = Eh + El = exp(a) - 1, D = Dh + Dl = 2 + E, as in cy_tanh */
     bh = _mm512_mul_pd(sc, uh);
     Sh = _mm512_sub_pd(sc, one);
-    Sl = _mm512_sub_pd(sc, _mm512_add_pd(Sh, one));
     Eh = _mm512_add_pd(Sh, bh);
-    El = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(Sh, Eh), bh), _mm512_fmadd_pd(sc, ul, Sl));
+    El = _mm512_fmadd_pd(sc, ul, _mm512_add_pd(_mm512_sub_pd(Sh, Eh), bh));
     Dh = _mm512_add_pd(two, Eh);
     Dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(two, Dh), Eh), El);
     i0 = _mm512_rcp14_pd(Dh);
@@ -199,9 +206,8 @@ CY_INLINE __m512d cy__tanh8(__m512d x)
     q = _mm512_mul_pd(Eh, iv);
     c = _mm512_mul_pd(_mm512_add_pd(_mm512_fnmadd_pd(q, Dh, Eh), _mm512_fnmadd_pd(q, Dl, El)), iv);
     /* |q + c| with the sign of x: tanh(-0) = -0 */
-    return _mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_and_si512(_mm512_castpd_si512(_mm512_add_pd(q, c)), mag),
-        _mm512_andnot_si512(mag, _mm512_castpd_si512(x))));
+    return _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
+        mag, _mm512_castpd_si512(_mm512_add_pd(q, c)), _mm512_castpd_si512(x), 0xCA));
 }
 #endif
 
