@@ -23,6 +23,7 @@ cdef extern from "cyact_math.h" nogil:
     double cy_exp_rowd(double, double) noexcept
     double cy_exp_rowd_lse(double, double) noexcept
     const double CY_EXP_ROWD_SCALE
+    const double CY_EXP_ROWD_LSE_SCALE
     double cy_div_by(double, double, double, double) noexcept
     double cy_recip_lo(double, double) noexcept
     float cy_expm1f(float) noexcept

@@ -33,7 +33,11 @@ def test_accuracy(build, measure, dtype):
 # ---- gradual underflow: subnormal results are not flushed to zero ------------------
 
 def _rows(*rows):
-    return [np.array(r, dtype=np.float64)[None, :] for r in rows]
+    """The rows as blocks, one per length, in order of first appearance."""
+    blocks = {}
+    for r in rows:
+        blocks.setdefault(len(r), []).append(r)
+    return [np.array(b, dtype=np.float64) for b in blocks.values()]
 
 
 # (measure, x) for elementwise measures: at every x the exact result, float32
@@ -60,7 +64,13 @@ UNDERFLOW_X = {
 UNDERFLOW_ROWS = {
     "softmax": {util.F32: (_rows([0, -100], [-95, 0, 1]), [1, 2]),
                 util.F64: (_rows([0, -720], [-740, 0, 1]), [1, 2])},
-    "log_softmax": {util.F32: (_rows([0, -100]), [0]), util.F64: (_rows([0, -720]), [0])},
+    # and rows [0, d, ..., d] of 1000: their sum of exps, each one subnormal
+    # (float32 -100) or below where a lone exp rounds to 0 (float32 -105,
+    # float64 -750), is the output -log1p(sum) and must not be rounded term
+    # by term (452 ULP off) or lose the terms (179 and 4 ULP, flushed to 0)
+    "log_softmax": {util.F32: (_rows([0, -100], [0] + [-100] * 999, [0] + [-105] * 999),
+                               [0, 2, 1002]),
+                    util.F64: (_rows([0, -720], [0] + [-750] * 999), [0, 2])},
     "softmax_grad(y=, grad=)": {util.F32: (_rows([0, -100]), [1]),
                                 util.F64: (_rows([0, -720]), [1])},
     "softmax_grad(x=, grad=)": {util.F32: (_rows([0, -100]), [1]),

@@ -335,21 +335,38 @@ CY_INLINE double cy_exp_rowf(double d)
     return cy__exp_for_float(d > -200.0 ? d : -200.0);
 }
 
-/* exp(d + err) of a float row in float lanes: d = x - max rounded (d <= 0
- * or -inf), err its rounding error (2Sum; NaN where x = -inf, and the
- * select gives 0 there). exp(d) alone would multiply d's rounding error by
- * |d| (up to about 50 ULP); err joins the reduced argument r instead, whose
- * own rounding then costs at most 2^-26 (|r| < 0.35), beside the rounding of
- * the polynomial's value (half an ULP) and its error (0.1): about 1 ULP of
- * float, rounded once where subnormal (cy__expf_neg's scaled Horner).
- * Why float lanes: the double form (cy_exp_rowf) needs twice the vectors,
- * conversions and a double buffer, which bounded the softmax family. */
+/* exp(d + err) 2^(K - 24) of a float row in float lanes: d = x - max
+ * rounded (d <= 0 or -inf), err its rounding error (2Sum; NaN where x =
+ * -inf, and the select gives 0 there). exp(d) alone would multiply d's
+ * rounding error by |d| (up to about 50 ULP); err joins the reduced argument
+ * r instead, whose own rounding then costs at most 2^-26 (|r| < 0.35),
+ * beside the rounding of the polynomial's value (half an ULP) and its error
+ * (0.1): about 1 ULP of float, rounded once where subnormal (cy__expf_neg's
+ * scaled Horner). d below lo gives 0 (a NaN d, x NaN, flows through to the
+ * sum). Why float lanes: the double form (cy_exp_rowf) needs twice the
+ * vectors, conversions and a double buffer, which bounded the softmax family.
+ * softmax (cy_expf_row): K = 24, exp(d) itself, 0 below -104, where exp
+ * rounds to 0 anyway. log_softmax's sum (cy_expf_row_lse): K = 124, exp(d)
+ * 2^100, normal down to lo = -156 (2^-125 there), so no term is rounded to a
+ * subnormal before the sum, which is scaled back in double: rounded to
+ * subnormal floats, 999 exps of -100 (each 0.45 of the step below it) had
+ * put the output -log1p(sum) 452 ULP off, and a floor of -104 lost a sum of
+ * 999 exps of -105 (1.6e-43) outright. Below -156 an exp is 2^-225 at most:
+ * a row would need 2^75 of them to move the output by one subnormal step. */
+CY_INLINE float cy__expf_row_scaled(float d, float err, float lo, uint32_t K)
+{
+    int live = !(d < lo);
+    float s, r = cy__expf_reduce(live ? d : lo, K, &s) + err;
+    return live ? cy__expf_poly24(r) * s : 0.0f;
+}
 CY_INLINE float cy_expf_row(float d, float err)
 {
-    /* exp(-104) < 2^-150: 0; a NaN d (x NaN) flows through to the sum */
-    int live = !(d < -104.0f);
-    float s, r = cy__expf_reduce(live ? d : -104.0f, 24u, &s) + err;
-    return live ? cy__expf_poly24(r) * s : 0.0f;
+    return cy__expf_row_scaled(d, err, -104.0f, 24u);
+}
+#define CY_EXPF_ROW_LSE_SCALE 0x1p100
+CY_INLINE float cy_expf_row_lse(float d, float err)
+{
+    return cy__expf_row_scaled(d, err, -156.0f, 124u);
 }
 
 /* exp(y) of any float y, in double for a result rounded to float later
@@ -382,13 +399,18 @@ CY_INLINE double cy_exp_of_float(double y)
 /* and sum ran 1.077 -> 1.009 ns per element without the clamp and the  */
 /* maxima's select, 0.955 without r's error too (AVX-512). The sum's    */
 /* worst relative error over 20,000 rows (2.31 2^-53) did not move.     */
+/* lse scales by 2^900 instead, normal down to d = -1300 (2^-975 there):  */
+/* its sum of exps, scaled back once, is what the output -log1p(sum)      */
+/* rounds, and 2^64 had left out every exp below -746, 3.6 subnormal      */
+/* steps from 999 exps of -750. Below -1300, 2^-1875 each: no row is long */
+/* enough for them to count. 2^900 leaves 2^123 of headroom to the sum.   */
 #define CY_EXP_ROWD_SCALE 0x1p64
+#define CY_EXP_ROWD_LSE_SCALE 0x1p900
 CY_INLINE double cy__exp_rowd(double d, double err, int lse)
 {
-    const double bias = CY__D_MAGIC + 1023.0 + 64.0;
-    /* exp(-746) < 2^-1075: 0, also in a sum later scaled back */
-    /* a NaN d (x NaN) flows through to the sum */
-    int live = lse ? !(d < -746.0) & (d != 0.0) : !(d < -746.0);
+    const double bias = CY__D_MAGIC + 1023.0 + (lse ? 900.0 : 64.0);
+    /* softmax: exp(-746) < 2^-1075, 0; a NaN d (x NaN) flows through */
+    int live = lse ? !(d < -1300.0) & (d != 0.0) : !(d < -746.0);
     double t  = CY__FMA(d, CY__D_LOG2E, bias);
     double n  = t - bias;
     double r0 = CY__FMA(-n, CY__D_LN2HI, d);           /* exact */

@@ -250,16 +250,17 @@ cy__dotd(const double *x, const double *g, Py_ssize_t n, double *sum,
     *comp += cy__two_sum1(sum, block) + block_err;
 }
 
-/* exp(x - m) of one float of a row (see cy_expf_row); where skip_max is
- * set, 0 where x is m, and *nonmax counts the others (a NaN among them: it
- * is not m). */
+/* exp(x - m) of one float of a row (cy_expf_row); where skip_max is set
+ * (log_softmax's sum), exp(x - m) 2^100 (cy_expf_row_lse), 0 where x is m,
+ * and *nonmax counts the others (a NaN among them: it is not m). */
 static inline __attribute__((always_inline)) float
 cy__row_expf1(float v, float m, int skip_max, int *nonmax)
 {
     float d = v - m, bv = d - v;
     /* d is 0 only where v is m (x - m is exact near 0); -inf gives 0 */
     int other = d != 0.0f;
-    float e = cy_expf_row(d, (v - (d - bv)) + (-m - bv));
+    float err = (v - (d - bv)) + (-m - bv);
+    float e = skip_max ? cy_expf_row_lse(d, err) : cy_expf_row(d, err);
     *nonmax += other;
     return skip_max && !other ? 0.0f : e;
 }
@@ -365,8 +366,9 @@ cy__expsum_groups(const float *x, float m, float *out, Py_ssize_t n, int G, doub
 static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
                                     double *maxima)
 {
+    /* log_softmax's exps come scaled by 2^100: back here, exactly */
     return out ? cy__expsum_groups(x, m, out, n, 2, NULL)
-               : cy__expsum_groups(x, m, NULL, n, 4, maxima);
+               : cy__expsum_groups(x, m, NULL, n, 4, maxima) / CY_EXPF_ROW_LSE_SCALE;
 }
 
 /* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
