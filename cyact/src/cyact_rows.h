@@ -363,12 +363,158 @@ cy__expsum_groups(const float *x, float m, float *out, Py_ssize_t n, int G, doub
     return s;
 }
 
+/* log_softmax's sum with AVX-512: what cy__expsum_groups gives for out
+ * NULL (the exps of all but the maxima, scaled by 2^100, and the maxima
+ * counted), its exps from a table of 2^(j/16) held in one register. x - m =
+ * d + err (2Sum) = (16 E + j) ln2/16 + r, |r| <= ln2/32 and a hair; exp =
+ * 2^(E + 100) T[j] (1 + p(r)), p of degree 3 (minimax, within 2^-29.2 of
+ * expm1 there), T[j] = 2^(j/16) rounded (2^-25): the product rounded once,
+ * about 1 ULP of float at most, as cy_expf_row_lse. One vpermps looks T[j]
+ * up for every lane; T's table entries hold 2^100 and minus j's bits, so
+ * that adding t's bits, shifted, makes the scale. Why: cy_expf_row's
+ * polynomial of degree 6 took 7 FMAs, this one 3 and the lookup; the 16
+ * exps of a vector are counted by a popcount of their mask, and a vector
+ * masked to the row's end takes the rest. Groups of four vectors are added
+ * in float (2^-23 relative at most) before their conversion to double. */
+#if defined(__AVX512F__)
+static inline __attribute__((always_inline)) __m512
+cy__lse_exps16(const float *p, __m512 m, __mmask16 valid, __m512i tab, int *nonmax)
+{
+    const __m512 lo = _mm512_set1_ps(-156.0f), magic = _mm512_set1_ps(CY__F_MAGIC);
+    __m512 v = _mm512_maskz_loadu_ps(valid, p);
+    __m512 d = _mm512_sub_ps(v, m), bv = _mm512_sub_ps(d, v);
+    /* d's rounding error: NaN where x = -inf (d = -inf), made 0 by keep */
+    __m512 err = _mm512_add_ps(_mm512_sub_ps(v, _mm512_sub_ps(d, bv)),
+                               _mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), m), bv));
+    /* not a maximum (a NaN neither: its NaN then reaches the sum) */
+    __mmask16 other = _mm512_mask_cmp_ps_mask(valid, d, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    __mmask16 keep = _mm512_mask_cmp_ps_mask(other, d, lo, _CMP_NLT_UQ);
+    /* maxps returns its second operand for a NaN: d's NaN stays */
+    __m512 dc = _mm512_max_ps(lo, d);
+    __m512 t = _mm512_fmadd_ps(dc, _mm512_set1_ps(0x1.715476p+4f), magic);
+    __m512 n = _mm512_sub_ps(t, magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e43p-5f), dc);
+    r = _mm512_add_ps(_mm512_fnmadd_ps(n, _mm512_set1_ps(-0x1.05c61p-33f), r), err);
+    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0x1.55559ap-3f), r, _mm512_set1_ps(0x1.00021ep-1f));
+    __m512 e = _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), r);
+    __m512 sc = _mm512_castsi512_ps(_mm512_add_epi32(
+        _mm512_permutexvar_epi32(_mm512_castps_si512(t), tab),
+        _mm512_slli_epi32(_mm512_castps_si512(t), 19)));
+    *nonmax += __builtin_popcount((unsigned)other);
+    return _mm512_maskz_fmadd_ps(keep, sc, e, sc);
+}
+
+static inline double cy__lse_sumf512(const float *x, float m, Py_ssize_t n, double *maxima)
+{
+    /* bits of 2^(j/16) + (100 << 23) - (j << 19) */
+    const __m512i tab = _mm512_setr_epi32(
+        0x71800000, 0x717daac3, 0x717b95c2, 0x7179c3d3, 0x717837f0, 0x7176f532,
+        0x7175fed7, 0x7175583f, 0x717504f3, 0x717508a4, 0x7175672a, 0x7176248c,
+        0x717744fd, 0x7178ccdf, 0x717ac0c7, 0x717d257d);
+    const __m512 vm = _mm512_set1_ps(m);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    __m512 g;
+    Py_ssize_t i;
+    int c = 0;
+    for (i = 0; i + 64 <= n; i += 64) {
+        g = _mm512_add_ps(
+            _mm512_add_ps(cy__lse_exps16(x + i, vm, 0xFFFF, tab, &c),
+                          cy__lse_exps16(x + i + 16, vm, 0xFFFF, tab, &c)),
+            _mm512_add_ps(cy__lse_exps16(x + i + 32, vm, 0xFFFF, tab, &c),
+                          cy__lse_exps16(x + i + 48, vm, 0xFFFF, tab, &c)));
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(g)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(
+                                   _mm512_extractf64x4_pd(_mm512_castps_pd(g), 1))));
+    }
+    for (; i < n; i += 16) {
+        g = cy__lse_exps16(x + i, vm, n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1),
+                           tab, &c);
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(g)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(
+                                   _mm512_extractf64x4_pd(_mm512_castps_pd(g), 1))));
+    }
+    *maxima = (double)(n - c);
+    return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+}
+#endif
+
+/* The same with AVX2: 8 lanes, a table of 2^(j/8) in one register
+ * (vpermd), so |r| <= ln2/16 and p of degree 4 (within 2^-32.3 of expm1);
+ * the masks are vectors, counted by movmskps and a popcount. */
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+static inline __attribute__((always_inline)) __m256
+cy__lse_exps8(const float *p, __m256 m, __m256i valid, __m256i tab, int *nonmax)
+{
+    const __m256 lo = _mm256_set1_ps(-156.0f), magic = _mm256_set1_ps(CY__F_MAGIC);
+    __m256 v = _mm256_maskload_ps(p, valid);
+    __m256 d = _mm256_sub_ps(v, m), bv = _mm256_sub_ps(d, v);
+    __m256 err = _mm256_add_ps(_mm256_sub_ps(v, _mm256_sub_ps(d, bv)),
+                               _mm256_sub_ps(_mm256_sub_ps(_mm256_setzero_ps(), m), bv));
+    __m256 other = _mm256_and_ps(_mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_UQ),
+                                 _mm256_castsi256_ps(valid));
+    __m256 keep = _mm256_and_ps(other, _mm256_cmp_ps(d, lo, _CMP_NLT_UQ));
+    __m256 dc = _mm256_max_ps(lo, d);
+    __m256 t = _mm256_fmadd_ps(dc, _mm256_set1_ps(0x1.715476p+3f), magic);
+    __m256 n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e43p-4f), dc);
+    r = _mm256_add_ps(_mm256_fnmadd_ps(n, _mm256_set1_ps(-0x1.05c61p-32f), r), err);
+    __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.554842p-5f), r,
+                                               _mm256_set1_ps(0x1.555c76p-3f)),
+                               r, _mm256_set1_ps(0.5f));
+    __m256 e = _mm256_fmadd_ps(q, _mm256_mul_ps(r, r), r);
+    __m256 sc = _mm256_castsi256_ps(_mm256_add_epi32(
+        _mm256_permutevar8x32_epi32(tab, _mm256_castps_si256(t)),
+        _mm256_slli_epi32(_mm256_castps_si256(t), 20)));
+    *nonmax += __builtin_popcount((unsigned)_mm256_movemask_ps(other));
+    return _mm256_and_ps(_mm256_fmadd_ps(sc, e, sc), keep);
+}
+
+static inline double cy__lse_sumf256(const float *x, float m, Py_ssize_t n, double *maxima)
+{
+    /* bits of 2^(j/8) + (100 << 23) - (j << 20) */
+    const __m256i tab = _mm256_setr_epi32(0x71800000, 0x717b95c2, 0x717837f0, 0x7175fed7,
+                                          0x717504f3, 0x7175672a, 0x717744fd, 0x717ac0c7);
+    const __m256i all = _mm256_set1_epi32(-1), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m256 g;
+    Py_ssize_t i;
+    int c = 0;
+    for (i = 0; i + 32 <= n; i += 32) {
+        g = _mm256_add_ps(_mm256_add_ps(cy__lse_exps8(x + i, vm, all, tab, &c),
+                                        cy__lse_exps8(x + i + 8, vm, all, tab, &c)),
+                          _mm256_add_ps(cy__lse_exps8(x + i + 16, vm, all, tab, &c),
+                                        cy__lse_exps8(x + i + 24, vm, all, tab, &c)));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(g)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(g, 1)));
+    }
+    for (; i < n; i += 8) {
+        /* lanes below the row's end */
+        g = cy__lse_exps8(x + i, vm, _mm256_cmpgt_epi32(
+                              _mm256_set1_epi32((int)(n - i < 8 ? n - i : 8)), lane), tab, &c);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(g)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(g, 1)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    *maxima = (double)(n - c);
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+#endif
+
 static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
                                     double *maxima)
 {
     /* log_softmax's exps come scaled by 2^100: back here, exactly */
-    return out ? cy__expsum_groups(x, m, out, n, 2, NULL)
-               : cy__expsum_groups(x, m, NULL, n, 4, maxima) / CY_EXPF_ROW_LSE_SCALE;
+    if (out)
+        return cy__expsum_groups(x, m, out, n, 2, NULL);
+#if defined(__AVX512F__)
+    return cy__lse_sumf512(x, m, n, maxima) / CY_EXPF_ROW_LSE_SCALE;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return cy__lse_sumf256(x, m, n, maxima) / CY_EXPF_ROW_LSE_SCALE;
+#else
+    return cy__expsum_groups(x, m, NULL, n, 4, maxima) / CY_EXPF_ROW_LSE_SCALE;
+#endif
 }
 
 /* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
