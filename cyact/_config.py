@@ -57,6 +57,8 @@ def show_config(file=None):
         f"cyact {__version__}",
         f"kernel build:   {_dispatch.name} (available here: {', '.join(sorted(_dispatch.BUILDS))})",
         f"threads:        {get_num_threads()}",
+        f"prefetch ahead: {'on' if k.STREAM_PREFETCH else 'off'}"
+        " (on x86 on Intel's CPUs; CYACT_STREAM_PREFETCH=0/1 decides)",
         f"compile flags:  {k.COMPILE_FLAGS}",
         f"numpy:          {np.__version__}",
         f"python:         {sys.version.split()[0]}",

@@ -107,3 +107,35 @@ def test_environment_rejects_unknown_build():
     run = _import_with("sse9")
     assert run.returncode != 0
     assert "CYACT_KERNELS='sse9'" in run.stderr
+
+
+_PREFETCH_CODE = """
+import hashlib, io, numpy as np, cyact, cyact._dispatch as d
+rng = np.random.default_rng(5)
+x = rng.uniform(-5, 5, (400, 10, 100))  # 3.2 MB: the loops that ask ahead
+y = cyact.softmax(x.reshape(-1, 1000))
+g = rng.uniform(-1, 1, y.shape)
+out = [cyact.tanh(x), cyact.elu(x.astype(np.float32)), cyact.softmax_grad(y=y, grad=g),
+       cyact.log_softmax_grad(y=np.log(y).astype(np.float32), grad=g.astype(np.float32)),
+       *cyact.prelu_grad(x=x, alpha=np.full((10, 1), 0.2), grad=x[::-1].copy())]
+b = io.StringIO()
+cyact.show_config(file=b)
+line = [s for s in b.getvalue().splitlines() if s.startswith("prefetch ahead:")][0]
+print(d.kernels.STREAM_PREFETCH, line.split()[2],
+      hashlib.sha256(b"".join(a.tobytes() for a in out)).hexdigest())
+"""
+
+
+def test_environment_sets_stream_prefetch():
+    """CYACT_STREAM_PREFETCH=0 or 1 turns the long loops' requests ahead off or
+    on (on x86 by default only on Intel's CPUs), show_config says which, and
+    no result changes by a bit."""
+    runs = {}
+    for value in ("0", "1"):
+        env = dict(os.environ, CYACT_STREAM_PREFETCH=value)
+        run = subprocess.run([sys.executable, "-c", _PREFETCH_CODE], env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        runs[value] = run.stdout.split()
+    assert runs["0"][:2] == ["False", "off"] and runs["1"][:2] == ["True", "on"]
+    assert runs["0"][2] == runs["1"][2]

@@ -343,9 +343,9 @@ cy__prelu_grad##SUFFIX(const T *x, const T *g, T alpha, T *out, Py_ssize_t n,  \
      * on the Intel Xeon VM, 4e6: float64 1.06-1.08 -> 0.77-0.80 ns per     \
      * element, float32 unchanged at 0.35-0.43). */                         \
     for (; i + 2 * L <= last; i += 2 * L) {                                     \
-        cy_prefetch_lines(x + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));           \
+        cy_stream_lines(x + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));             \
         if (has_g)                                                              \
-            cy_prefetch_lines(g + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));       \
+            cy_stream_lines(g + i, CY_STREAM_AHEAD, 2 * L * sizeof(T));         \
         cy__prelu_gwide##SUFFIX(x + i, g + i, &a, &aw, out + i, s, c, has_g);   \
     }                                                                           \
     if (i < last) {                                                             \
