@@ -139,3 +139,11 @@ def test_environment_sets_stream_prefetch():
         runs[value] = run.stdout.split()
     assert runs["0"][:2] == ["False", "off"] and runs["1"][:2] == ["True", "on"]
     assert runs["0"][2] == runs["1"][2]
+
+
+def test_environment_rejects_unknown_prefetch():
+    env = dict(os.environ, CYACT_STREAM_PREFETCH="yes")
+    run = subprocess.run([sys.executable, "-c", "import cyact"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "CYACT_STREAM_PREFETCH='yes' is not 0 or 1" in run.stderr

@@ -476,7 +476,7 @@ typedef __m256 cy__lsem;
 
 #ifdef CY__LSE_LANES
 static inline __attribute__((always_inline)) cy__lsev
-cy__lse_exps(const float *p, cy__lsev m, cy__lsem valid, cy__lsei tab, int *nonmax)
+cy__lse_exps(const float *p, cy__lsev m, cy__lsem valid, cy__lsei tab, Py_ssize_t *nonmax)
 {
     const cy__lsev lo = CY__LP(set1_ps)(-156.0f), magic = CY__LP(set1_ps)(CY__F_MAGIC);
     const cy__lsev zero = CY__LP(setzero_ps)();
@@ -508,8 +508,8 @@ static inline double cy__lse_sumf(const float *x, float m, Py_ssize_t n, double 
     cy__lsed s0 = CY__LP(setzero_pd)(), s1 = CY__LP(setzero_pd)();
     cy__lsev g;
     double lanes[L / 2], sum = 0;
-    Py_ssize_t i;
-    int c = 0, j;
+    Py_ssize_t i, c = 0;  /* c: the exps counted, a row of 2^31 too */
+    int j;
     for (i = 0; i + 4 * L <= n; i += 4 * L) {
         g = CY__LP(add_ps)(CY__LP(add_ps)(cy__lse_exps(x + i, vm, CY__LSE_ALL, tab, &c),
                                           cy__lse_exps(x + i + L, vm, CY__LSE_ALL, tab, &c)),
