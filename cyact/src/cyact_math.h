@@ -364,9 +364,10 @@ CY_INLINE float cy_expf_row(float d, float err)
     return cy__expf_row_scaled(d, err, -104.0f, 24u);
 }
 #define CY_EXPF_ROW_LSE_SCALE 0x1p100
+#define CY_EXPF_ROW_LSE_LO -156.0f
 CY_INLINE float cy_expf_row_lse(float d, float err)
 {
-    return cy__expf_row_scaled(d, err, -156.0f, 124u);
+    return cy__expf_row_scaled(d, err, CY_EXPF_ROW_LSE_LO, 124u);
 }
 
 /* exp(y) of any float y, in double for a result rounded to float later

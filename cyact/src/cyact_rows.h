@@ -478,7 +478,8 @@ typedef __m256 cy__lsem;
 static inline __attribute__((always_inline)) cy__lsev
 cy__lse_exps(const float *p, cy__lsev m, cy__lsem valid, cy__lsei tab, Py_ssize_t *nonmax)
 {
-    const cy__lsev lo = CY__LP(set1_ps)(-156.0f), magic = CY__LP(set1_ps)(CY__F_MAGIC);
+    const cy__lsev lo = CY__LP(set1_ps)(CY_EXPF_ROW_LSE_LO);
+    const cy__lsev magic = CY__LP(set1_ps)(CY__F_MAGIC);
     const cy__lsev zero = CY__LP(setzero_ps)();
     cy__lsev v = CY__LSE_LOAD(valid, p);
     cy__lsev d = CY__LP(sub_ps)(v, m), bv = CY__LP(sub_ps)(d, v);
@@ -500,6 +501,14 @@ cy__lse_exps(const float *p, cy__lsev m, cy__lsem valid, cy__lsei tab, Py_ssize_
     return CY__LSE_KEEP(keep, CY__LP(fmadd_ps)(sc, e, sc));
 }
 
+/* *s0, *s1 += the float lanes of g, converted to double, low and high half */
+static inline __attribute__((always_inline)) void
+cy__lse_add(cy__lsed *s0, cy__lsed *s1, cy__lsev g)
+{
+    *s0 = CY__LP(add_pd)(*s0, CY__LP(cvtps_pd)(CY__LSE_LO(g)));
+    *s1 = CY__LP(add_pd)(*s1, CY__LP(cvtps_pd)(CY__LSE_HI(g)));
+}
+
 static inline double cy__lse_sumf(const float *x, float m, Py_ssize_t n, double *maxima)
 {
     enum { L = CY__LSE_LANES };
@@ -515,13 +524,11 @@ static inline double cy__lse_sumf(const float *x, float m, Py_ssize_t n, double 
                                           cy__lse_exps(x + i + L, vm, CY__LSE_ALL, tab, &c)),
                            CY__LP(add_ps)(cy__lse_exps(x + i + 2 * L, vm, CY__LSE_ALL, tab, &c),
                                           cy__lse_exps(x + i + 3 * L, vm, CY__LSE_ALL, tab, &c)));
-        s0 = CY__LP(add_pd)(s0, CY__LP(cvtps_pd)(CY__LSE_LO(g)));
-        s1 = CY__LP(add_pd)(s1, CY__LP(cvtps_pd)(CY__LSE_HI(g)));
+        cy__lse_add(&s0, &s1, g);
     }
     for (; i < n; i += L) {
         g = cy__lse_exps(x + i, vm, n - i >= L ? CY__LSE_ALL : CY__LSE_REST((int)(n - i)), tab, &c);
-        s0 = CY__LP(add_pd)(s0, CY__LP(cvtps_pd)(CY__LSE_LO(g)));
-        s1 = CY__LP(add_pd)(s1, CY__LP(cvtps_pd)(CY__LSE_HI(g)));
+        cy__lse_add(&s0, &s1, g);
     }
     CY__LP(storeu_pd)(lanes, CY__LP(add_pd)(s0, s1));
     for (j = 0; j < L / 2; j++)
@@ -534,14 +541,16 @@ static inline double cy__lse_sumf(const float *x, float m, Py_ssize_t n, double 
 static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssize_t n,
                                     double *maxima)
 {
-    /* log_softmax's exps come scaled by 2^100: back here, exactly */
     if (out)
         return cy__expsum_groups(x, m, out, n, 2, NULL);
+    /* log_softmax's exps come scaled by 2^100: back here, exactly */
+    return
 #ifdef CY__LSE_LANES
-    return cy__lse_sumf(x, m, n, maxima) / CY_EXPF_ROW_LSE_SCALE;
+        cy__lse_sumf(x, m, n, maxima)
 #else
-    return cy__expsum_groups(x, m, NULL, n, 4, maxima) / CY_EXPF_ROW_LSE_SCALE;
+        cy__expsum_groups(x, m, NULL, n, 4, maxima)
 #endif
+        / CY_EXPF_ROW_LSE_SCALE;
 }
 
 /* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
