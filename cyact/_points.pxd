@@ -43,6 +43,7 @@ cdef extern from "cyact_tables.h" nogil:
     void cy_tanhf_array(const float*, float*, Py_ssize_t) noexcept
     void cy_tanh_array(const double*, double*, Py_ssize_t) noexcept
     void cy_sigmoidf_array(const float*, float*, Py_ssize_t) noexcept
+    void cy_sigmoid_array(const double*, double*, Py_ssize_t) noexcept
 
 cdef extern from "cyact_grad.h" nogil:
     float cy_sigmoid_grad_from_yf(float) noexcept
@@ -88,10 +89,14 @@ cdef inline floating tanh(floating x) noexcept nogil:
         return cy_tanh(x)
 
 
-cdef inline void sigmoid_array(const float* a, float* out, Py_ssize_t n) noexcept nogil:
-    # float32 sigmoid over an array: with vrcp14ps in the AVX-512 build (see
-    # src/cyact_tables.h), the point function above in the others.
-    cy_sigmoidf_array(a, out, n)
+cdef inline void sigmoid_array(const floating* a, floating* out, Py_ssize_t n) noexcept nogil:
+    # sigmoid over an array: in the AVX-512 build float32 with vrcp14ps and
+    # float64 with a table of 2^(j/16) (see src/cyact_tables.h), the point
+    # function above in the others.
+    if floating is float:
+        cy_sigmoidf_array(a, out, n)
+    else:
+        cy_sigmoid_array(a, out, n)
 
 
 cdef inline void tanh_array(const floating* a, floating* out, Py_ssize_t n) noexcept nogil:
