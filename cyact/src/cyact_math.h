@@ -405,6 +405,8 @@ CY_INLINE double cy_exp_of_float(double y)
 /* rounds, and 2^64 had left out every exp below -746, 3.6 subnormal      */
 /* steps from 999 exps of -750. Below -1300, 2^-1875 each: no row is long */
 /* enough for them to count. 2^900 leaves 2^123 of headroom to the sum.   */
+/* The AVX-512 build's rows take cy_row_expd (cyact_rows.h) instead, from */
+/* a table of 2^(j/16), with the same scales and selects.                 */
 #define CY_EXP_ROWD_SCALE 0x1p64
 #define CY_EXP_ROWD_LSE_SCALE 0x1p900
 CY_INLINE double cy__exp_rowd(double d, double err, int lse)
@@ -574,7 +576,8 @@ CY_INLINE float cy_log1pf(float x)
 /* the sweep of docs/accuracy.md (1.51 with FMA, 1.56 without, over 4e6   */
 /* points against long double); float32 1.69 over all float32 inputs      */
 /* (1.81 without FMA; the AVX-512 build runs whole float32 arrays through */
-/* cy_sigmoidf_array in cyact_tables.h instead: 1.49). The builds with    */
+/* cy_sigmoidf_array in cyact_tables.h instead: 1.49, and float64 arrays  */
+/* through cy_sigmoid_array, e from a table of 2^(j/16)). The builds with */
 /* and without FMA round e differently, so they may differ by up to 2 ULP */
 /* (the forward bound).                                                   */
 /* Why: the loops are bound by the FMA pipes. Keeping e's rounding error  */

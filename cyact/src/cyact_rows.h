@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cyact_math.h"
+#include "cyact_tables.h"
 
 /* Lanes: as many doubles as one vector register holds (8 with AVX-512, 4
  * with AVX, 2 otherwise). A wider generic vector is split by GCC, and its
@@ -734,6 +735,71 @@ static inline double cy_row_possumd(const double *x, Py_ssize_t n)
         comp += cy__two_sum1(&sum, x[n - 1]);
     return sum + comp;
 }
+
+/* A float64 row's exps with AVX-512 (CY_ROW_EXPD 1; elsewhere the
+ * kernels' loops over cy_exp_rowd and cy_exp_rowd_lse, which GCC
+ * vectorizes): buf[i] = exp(x[i] - m) as cy_exp_rowd (lse 0) or
+ * cy_exp_rowd_lse (lse 1) give it, scaled alike and 0 where they give 0,
+ * from the table of 2^(j/16) (cyact_tables.h): d = x[i] - m, err its
+ * rounding error (2Sum), d + err = (16 k + j) ln2/16 + r, exp = 2^k (T_j +
+ * T_lo,j) (1 + a), a = exp(r) - 1: T_j + (T_j a + T_lo,j), the smaller
+ * term's rounding below 2^-58 of the result, where cy_exp_rowd's 1 + (a +
+ * ...) rounds a term of up to 0.41; with |r| <= ln2/32 the rounding errors
+ * of r need no term of their own (cy_exp_rowd's rl (1 + a)). Returns how
+ * many d are not 0 (NaN counts), log_softmax's entries other than the
+ * maxima. Why: the loop is bound by the vector pipes, and this takes 8
+ * fewer operations per vector (degree 5 instead of 11; no rl): rows of 1000
+ * on the AMD EPYC VM, the exps alone 0.75-0.78 -> 0.64-0.70 ns per element
+ * (lse 1.10 times as fast); softmax float64 in all 1.15 times as fast at 1e5
+ * and 4e6, log_softmax 1.07 and 1.02 (A/B, alternate processes, medians). */
+#if defined(__AVX512F__)
+#define CY_ROW_EXPD 1
+static inline __attribute__((always_inline)) __m512d
+cy__row_expd8(__m512d xv, __m512d mv, int lse, __mmask8 *nonzero)
+{
+    __m512d d = _mm512_sub_pd(xv, mv), bv = _mm512_sub_pd(d, xv);
+    __m512d err = _mm512_add_pd(_mm512_sub_pd(xv, _mm512_sub_pd(d, bv)),
+                                _mm512_sub_pd(_mm512_sub_pd(_mm512_setzero_pd(), mv), bv));
+    __m512d r, th, tl, s;
+    __mmask8 live;
+    *nonzero = _mm512_cmp_pd_mask(d, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    /* as in cy__exp_rowd: a NaN d (x NaN) flows through; lse: d = 0 gives 0 */
+    live = lse ? _mm512_mask_cmp_pd_mask(*nonzero, d, CY__PD1(-1300.0), _CMP_NLT_UQ)
+               : _mm512_cmp_pd_mask(d, CY__PD1(-746.0), _CMP_NLT_UQ);
+    r = cy__exp16_reduce8(d, err, lse ? 900 : 64, &th, &tl, &s);
+    return _mm512_maskz_mul_pd(
+        live, _mm512_add_pd(th, _mm512_fmadd_pd(th, cy__expm1_16_8(r), tl)), s);
+}
+
+static inline Py_ssize_t cy_row_expd(const double *x, double m, double *buf, Py_ssize_t n,
+                                     int lse)
+{
+    const __m512d mv = _mm512_set1_pd(m);
+    Py_ssize_t i, others = 0;
+    __mmask8 nz, rest;
+    __m512d e;
+    for (i = 0; i + 8 <= n; i += 8) {
+        e = cy__row_expd8(_mm512_loadu_pd(x + i), mv, lse, &nz);
+        _mm512_storeu_pd(buf + i, e);
+        others += __builtin_popcount(nz);
+    }
+    if (i < n) {
+        rest = (__mmask8)((1u << (n - i)) - 1);
+        e = cy__row_expd8(_mm512_maskz_loadu_pd(rest, x + i), mv, lse, &nz);
+        _mm512_mask_storeu_pd(buf + i, rest, e);
+        others += __builtin_popcount(nz & rest);
+    }
+    return others;
+}
+#else
+#define CY_ROW_EXPD 0
+static inline Py_ssize_t cy_row_expd(const double *x, double m, double *buf, Py_ssize_t n,
+                                     int lse)
+{
+    (void)x, (void)m, (void)buf, (void)n, (void)lse;
+    return 0;
+}
+#endif
 
 static inline double cy_row_dotf(const float *x, const float *g, Py_ssize_t n)
 {

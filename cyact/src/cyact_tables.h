@@ -211,24 +211,13 @@ CY_INLINE __m512d cy__tanh8(__m512d x)
 }
 #endif
 
-/* float64 sigmoid with AVX-512: cy_sigmoid's form (cyact_math.h), with e =
- * exp(-|x|) from a table of 2^(j/16), j = 0..15, held in registers (a
- * high and a low part each, two vpermt2pd): -|x| = (16 k + j) ln2/16 + r,
- * |r| <= ln2/32, e = 2^k (T_j + T_j p), p = exp(r) - 1 = r + r^2 q(r),
- * q of degree 5 (Taylor: the first term left out, r^8/8!, is below
- * 2^-59.5), against degree 11 on |r| <= ln2/2 in the one-scale core; the
- * scale 2^(k + 56) taken back by one multiplication as there, so that a
- * subnormal e is rounded once more only. e is rounded once: T_j + (T_j p +
- * T_lo) by one FMA, the smaller term's rounding below 2^-58 of e, where the
- * core's 1 + uh carried up to 0.2 ULP more. The clamp of -|x| is one maxpd,
- * which returns its second operand for NaN, so NaN flows through e. Why:
- * the loop is bound by the FMA pipes, and this takes 15 of their operations
- * (FMAs and products) for y against 18: in place, one thread, on the AMD
- * EPYC VM, 0.94 -> 0.82 ns per element at 1e5 (1.135 times as fast), 1.14
- * at 4e6, 1.06 at 1e3; 1/(1 + e) from vrcp14pd and two Newton steps, to
- * keep y's error, ran 0.96-0.97 of the division's speed. Error against
- * long double over 5.5e6 points (|x| up to 750, and small): at most 1.50
- * ULP, mean 0.285 (cy_sigmoid: 1.62, 0.291). */
+/* float64 exp with AVX-512 from a table of 2^(j/16), j = 0..15, held in
+ * registers (a high and a low part each, looked up by two vpermt2pd): d =
+ * (16 k + j) ln2/16 + r, |r| <= ln2/32, exp(d) = 2^k (T_j + T_lo,j) (1 + p),
+ * p = exp(r) - 1 = r + r^2 q(r), q of degree 5 (Taylor: the first term left
+ * out, r^8/8!, is below 2^-59.5), against degree 11 on |r| <= ln2/2 in
+ * cyact_math.h's cores. Used where a loop is bound by the FMA pipes: the
+ * AVX-512 float64 sigmoid and softmax rows. */
 #if defined(__AVX512F__)
 static const double cy__exp2j16_hi[16] = {
     0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
@@ -240,38 +229,67 @@ static const double cy__exp2j16_lo[16] = {
     0x1.6f46ad23182e4p-55, 0x1.ada0911f09ebcp-55, 0x1.d4397afec42e2p-56, 0x1.6324c054647adp-54,
     -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
     0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54};
+
+/* The reduction: d + err = (16 k + j) ln2/16 + r, returns r (err: the
+ * rounding error of d where d is itself rounded, -0.0 for none, which GCC
+ * drops), *th and *tl T_j's parts, *s = 2^(k + K), normal for k + K >=
+ * -1022. r's own rounding errors (of r0 + err and of r) are below 2^-53 of
+ * |r| <= ln2/32: 2^-58.5 of exp(r), so none is kept. t's low bits hold 16 k
+ * + j: vpermt2pd reads j from each lane's low 4 bits, and t's bits shifted
+ * right by 4 hold k plus a constant. */
+CY_INLINE __m512d cy__exp16_reduce8(__m512d d, __m512d err, uint64_t K, __m512d *th,
+                                    __m512d *tl, __m512d *s)
+{
+    __m512d t = _mm512_fmadd_pd(d, CY__PD1(0x1.71547652b82fep+4), CY__PD1(CY__D_MAGIC));
+    __m512d m = _mm512_sub_pd(t, CY__PD1(CY__D_MAGIC));
+    __m512d r0 = _mm512_fnmadd_pd(m, CY__PD1(CY__D_LN2HI / 16), d);   /* exact */
+    __m512i ti = _mm512_castpd_si512(t);
+    *th = _mm512_permutex2var_pd(_mm512_loadu_pd(cy__exp2j16_hi), ti,
+                                 _mm512_loadu_pd(cy__exp2j16_hi + 8));
+    *tl = _mm512_permutex2var_pd(_mm512_loadu_pd(cy__exp2j16_lo), ti,
+                                 _mm512_loadu_pd(cy__exp2j16_lo + 8));
+    *s = _mm512_castsi512_pd(_mm512_add_epi64(
+        _mm512_slli_epi64(_mm512_srli_epi64(ti, 4), 52),
+        _mm512_set1_epi64((long long)((1023u + K - (cy__d2u(CY__D_MAGIC) >> 4)) << 52))));
+    return _mm512_fnmadd_pd(m, CY__PD1(CY__D_LN2LO / 16), _mm512_add_pd(r0, err));
+}
+
+/* exp(r) - 1 for |r| <= ln2/32 (and a hair): r + r^2 q(r). */
+CY_INLINE __m512d cy__expm1_16_8(__m512d r)
+{
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d q = _mm512_fmadd_pd(
+        _mm512_fmadd_pd(_mm512_fmadd_pd(CY__PD1(0x1.a01a01a01a01ap-13), r,
+                                        CY__PD1(0x1.6c16c16c16c17p-10)),
+                        r2, _mm512_fmadd_pd(CY__PD1(0x1.1111111111111p-7), r,
+                                            CY__PD1(0x1.5555555555555p-5))),
+        r2, _mm512_fmadd_pd(CY__PD1(0x1.5555555555555p-3), r, CY__PD1(0.5)));
+    return _mm512_fmadd_pd(r2, q, r);
+}
+
+/* float64 sigmoid with AVX-512: cy_sigmoid's form (cyact_math.h), with e =
+ * exp(-|x|) from the table above: e 2^56 = T s + (T p + T_lo) s, rounded
+ * once (T s is exact), the smaller term's rounding below 2^-58 of e, where
+ * the core's 1 + uh carried up to 0.2 ULP more; the scale 2^(k + 56) taken
+ * back by one multiplication as there, so that a subnormal e is rounded
+ * once more only. The clamp of -|x| is one maxpd, which returns its second
+ * operand for NaN, so NaN flows through e. Why: the loop is bound by the
+ * FMA pipes, and this takes 15 of their operations (FMAs and products) for
+ * y against 18: in place, one thread, on the AMD EPYC VM, 0.94 -> 0.82 ns
+ * per element at 1e5 (1.135 times as fast), 1.14 at 4e6, 1.06 at 1e3;
+ * 1/(1 + e) from vrcp14pd and two Newton steps, to keep y's error, ran
+ * 0.96-0.97 of the division's speed. Error against long double over 5.5e6
+ * points (|x| up to 750, and small): at most 1.50 ULP, mean 0.285
+ * (cy_sigmoid: 1.62, 0.291). */
 CY_INLINE __m512d cy__sigmoid8(__m512d x)
 {
     const __m512d one = CY__PD1(1.0);
-    const __m512d th0 = _mm512_loadu_pd(cy__exp2j16_hi), th1 = _mm512_loadu_pd(cy__exp2j16_hi + 8);
-    const __m512d tl0 = _mm512_loadu_pd(cy__exp2j16_lo), tl1 = _mm512_loadu_pd(cy__exp2j16_lo + 8);
     __m512d nx = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x),
                                                      _mm512_set1_epi64(INT64_MIN)));
-    __m512d t, m, r, r2, q, p, th, tl, s, e, a, y0, v;
-    __m512i ti;
+    __m512d r, p, th, tl, s, e, a, y0, v;
     nx = _mm512_max_pd(CY__PD1(-746.0), nx);   /* sigmoid(-746) < 2^-1075 -> +0 */
-    /* nx = m ln2/16 + r, m = 16 k + j: t's low bits hold m (and j, which
-       vpermt2pd reads from each lane's low 4 bits) */
-    t = _mm512_fmadd_pd(nx, CY__PD1(0x1.71547652b82fep+4), CY__PD1(CY__D_MAGIC));
-    m = _mm512_sub_pd(t, CY__PD1(CY__D_MAGIC));
-    r = _mm512_fnmadd_pd(m, CY__PD1(CY__D_LN2LO / 16),
-                         _mm512_fnmadd_pd(m, CY__PD1(CY__D_LN2HI / 16), nx));
-    ti = _mm512_castpd_si512(t);
-    th = _mm512_permutex2var_pd(th0, ti, th1);
-    tl = _mm512_permutex2var_pd(tl0, ti, tl1);
-    /* s = 2^(k + 56), k = m >> 4 (t's bits >> 4 hold k plus a constant) */
-    s = _mm512_castsi512_pd(_mm512_add_epi64(
-        _mm512_slli_epi64(_mm512_srli_epi64(ti, 4), 52),
-        _mm512_set1_epi64((long long)((1023u + 56u - (cy__d2u(CY__D_MAGIC) >> 4)) << 52))));
-    r2 = _mm512_mul_pd(r, r);
-    q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_fmadd_pd(CY__PD1(0x1.a01a01a01a01ap-13), r,
-                                                        CY__PD1(0x1.6c16c16c16c17p-10)),
-                                        r2,
-                                        _mm512_fmadd_pd(CY__PD1(0x1.1111111111111p-7), r,
-                                                        CY__PD1(0x1.5555555555555p-5))),
-                        r2, _mm512_fmadd_pd(CY__PD1(0x1.5555555555555p-3), r, CY__PD1(0.5)));
-    p = _mm512_fmadd_pd(r2, q, r);
-    /* e 2^56 = T s + (T p + T_lo) s, rounded once (T s is exact) */
+    r = cy__exp16_reduce8(nx, CY__PD1(-0.0), 56, &th, &tl, &s);
+    p = cy__expm1_16_8(r);
     e = _mm512_mul_pd(_mm512_fmadd_pd(_mm512_fmadd_pd(th, p, tl), s, _mm512_mul_pd(th, s)),
                       CY__PD1(0x1p-56));
     a = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ), e, one);
