@@ -216,8 +216,10 @@ CY_INLINE __m512d cy__tanh8(__m512d x)
  * (16 k + j) ln2/16 + r, |r| <= ln2/32, exp(d) = 2^k (T_j + T_lo,j) (1 + p),
  * p = exp(r) - 1 = r + r^2 q(r), q of degree 5 (Taylor: the first term left
  * out, r^8/8!, is below 2^-59.5), against degree 11 on |r| <= ln2/2 in
- * cyact_math.h's cores. Used where a loop is bound by the FMA pipes: the
- * AVX-512 float64 sigmoid and softmax rows. */
+ * cyact_math.h's cores. T_j is 2^(j/16) rounded to double, T_lo,j the rest
+ * rounded (both from mpmath at 200 bits). Used where a loop is bound by the
+ * vector pipes: the AVX-512 float64 sigmoid, softmax and log_softmax rows'
+ * exps and log_softmax_grad's rows from y (cyact_rows.h). */
 #if defined(__AVX512F__)
 static const double cy__exp2j16_hi[16] = {
     0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
