@@ -3,7 +3,8 @@
 A build is imported only where the CPU has its instruction set, so that it
 can never run an illegal instruction; the widest one available is used.
 ``CYACT_KERNELS=baseline`` (or ``avx2``) forces a narrower build, for testing
-it or to rule it out when chasing a problem.
+it or to rule it out when chasing a problem. ``CYACT_STREAM_PREFETCH=0``
+(or ``1``) turns every build's software prefetch ahead of streams off (or on).
 """
 import os
 
@@ -29,6 +30,21 @@ def _initial():
             f"cyact: CYACT_KERNELS={wanted!r} is not available on this machine; "
             f"use one of {sorted(BUILDS) + ['auto']}")
     return wanted
+
+
+def _stream_prefetch():
+    """CYACT_STREAM_PREFETCH: 0 or 1 forces the kernels' requests ahead off or
+    on; unset, -1, the CPU decides (cy_stream_requests_init)."""
+    value = os.environ.get("CYACT_STREAM_PREFETCH", "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"cyact: CYACT_STREAM_PREFETCH={value!r} is not 0 or 1 (or unset: "
+                         "the CPU decides)")
+    return int(value) if value else -1
+
+
+_forced = _stream_prefetch()
+for _module in BUILDS.values():
+    _module.set_stream_prefetch(_forced)
 
 
 def _fast_entries(module):
