@@ -13,10 +13,11 @@
  *   (prelu_grad float64 at 4e6: 0.95 ns per element instead of 0.54);
  * - loads of a vector come before its stores, which keeps in-place use
  *   correct without any alias check;
- * - maxout's pieces are separated with two-source shuffles (the in-lane
- *   shufps/unpck alternative measured no faster: the loop is bound by memory,
- *   not by Zen 4's vpermt2ps); its stores stream past the caches once a
- *   call's data would not fit in them (cy__vstore).
+ * - maxout's pieces are separated with two-source shuffles: with AVX-512
+ *   across the vector (the in-lane shufps/unpck alternative measured no
+ *   faster there: the loop is bound by memory, not by Zen 4's vpermt2ps),
+ *   with AVX2 in float32 lane by lane (cy__pair_masks); its stores stream
+ *   past the caches once a call's data would not fit in them (cy__vstore).
  * The selects give the results of the scalar definitions bit for bit
  * (NaN included); see the kernels' comments in _kernels.pyx.tp.
  */
@@ -36,6 +37,7 @@
 #define CY_VBYTES 16
 #endif
 #define CY__AVX (CY_VBYTES >= 32)
+
 
 /* Store one full vector at p; stream: a non-temporal store, aligned to its
  * size, which skips reading the line into the caches first (the store of a
@@ -71,6 +73,10 @@ cy__vstore(void *p, const void *v, int stream)
 }
 #define cy__stream_fence() ((void)0)
 #endif
+
+/* Elements of T in one block of maxout's pair split (cy__pair_masks). */
+#define CY__PAIR_BLOCK(T)                                                       \
+    (CY_VBYTES == 32 && sizeof(T) == 4 ? 4 : (int)(CY_VBYTES / sizeof(T)))
 
 #define CY_BLOCKS_DEFINE(T, I, SUFFIX)                                           \
 typedef T cy__pw##SUFFIX __attribute__((vector_size(CY_VBYTES)));              \
@@ -407,6 +413,43 @@ static inline void cy_prelu_grad##SUFFIX(const T *x, const T *g,               \
     }                                                                           \
 }                                                                               \
                                                                                 \
+/* The shuffle indexes of maxout's pair split, in blocks of H elements.     \
+ * AVX2's two-source shuffles (vshufps, vunpcklps) work inside 16-byte      \
+ * lanes: float32 pairs are split lane by lane, and one cross-lane vpermpd  \
+ * puts a vector of results in order (Zen 3, 1e5 elements, A/B runs: 2     \
+ * pieces 1.28-1.73x and 4 pieces 1.43-1.87x as fast as the whole-vector    \
+ * split's four vpermps and two blends per vector; 4e6: 1.19x, 1.15x;       \
+ * backward 1.15x, 1.17x). float64 keeps the whole vector (one block): lane \
+ * by lane its 4 pieces ran 0.90x as fast, 2 pieces 1.00x, backward 1.14x. \
+ * AVX-512 has vpermt2ps and SSE2 one lane. even, odd: element j of the pairs' firsts and seconds \
+ * from v0 and v1 side by side (indexes past L are v1's), the first half   \
+ * of each block from v0's block and the second from v1's; the results     \
+ * then stand in an order whose element fix[k] is group k's; lo, hi: back   \
+ * from firsts and seconds (r0, r1, in that order) to the elements of v0    \
+ * and v1. fix is its own inverse (it swaps the middle quarters with two    \
+ * blocks, and is the identity with one), so it also brings values in      \
+ * group order (grad) into the results' order. */                           \
+static inline __attribute__((always_inline)) void                              \
+cy__pair_masks##SUFFIX(cy__pwm##SUFFIX *even, cy__pwm##SUFFIX *odd,            \
+                       cy__pwm##SUFFIX *lo, cy__pwm##SUFFIX *hi,               \
+                       cy__pwm##SUFFIX *fix)                                    \
+{                                                                               \
+    /* Powers of 2: masks and shifts, which GCC folds into constants (a     \
+     * division by H left the identity shuffle of float64 to run time). */  \
+    enum { L = CY_VBYTES / sizeof(T), H = CY__PAIR_BLOCK(T) };                  \
+    cy__pwm##SUFFIX iota, block, q, second, k;                                  \
+    cy__iota##SUFFIX(&iota);                                                    \
+    block = iota & -H;  /* where each element's block starts */                \
+    q = iota & (H - 1);                                                         \
+    *even = block + 2 * q + ((q >= H / 2) & (L - H));                           \
+    *odd = *even + 1;                                                           \
+    *lo = block + (q >> 1) + (q & 1) * L;                                       \
+    *hi = *lo + H / 2;                                                          \
+    second = iota >= L / 2;  /* groups from v1 */                               \
+    k = iota - (second & (L / 2));                                              \
+    *fix = ((k & -(H / 2)) << 1) + (second & (H / 2)) + (k & (H / 2 - 1));      \
+}                                                                               \
+                                                                                \
 /* One group of maxout (see below), in scalar code: the first piece unless   \
  * the second beats it. */                                                      \
 static inline __attribute__((always_inline)) void                              \
@@ -452,14 +495,9 @@ static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
     enum { L = CY_VBYTES / sizeof(T) };                                         \
     const cy__pw##SUFFIX zero = {0};                                            \
     cy__pw##SUFFIX v0, v1, gk = zero + 1, r0, r1;                               \
-    cy__pwm##SUFFIX even, odd, lo, hi, beats;                                   \
-    cy__pwm##SUFFIX iota;                                                       \
+    cy__pwm##SUFFIX even, odd, lo, hi, fix, beats;                              \
     Py_ssize_t k = k0, w = backward ? 2 : 1;  /* out's elements per group */   \
-    cy__iota##SUFFIX(&iota);                                                    \
-    even = 2 * iota;                                                            \
-    odd = even + 1;                                                             \
-    lo = iota / 2 + (iota % 2) * L;  /* even's and odd's elements interleaved */ \
-    hi = lo + L / 2;                                                            \
+    cy__pair_masks##SUFFIX(&even, &odd, &lo, &hi, &fix);                        \
     /* Scalar groups up to a vector boundary: out's where the stores stream  \
      * (they need whole aligned vectors) or go backward (x and out are read \
      * and written alike), else x's, whose two loads per store weigh more;   \
@@ -481,11 +519,16 @@ static inline void cy_maxout2##SUFFIX(const T *x, const T *g, T *out,          \
         memcpy(&v1, x + 2 * k + L, sizeof v1);                                  \
         cy__maxout_pairs##SUFFIX(&v0, &v1, &even, &odd, &r0, &beats);           \
         if (!backward) {                                                        \
+            if (CY__PAIR_BLOCK(T) < L)                                          \
+                r0 = __builtin_shuffle(r0, fix);                                \
             cy__vstore(out + k, &r0, stream);                                   \
             continue;                                                           \
         }                                                                       \
-        if (g)                                                                  \
+        if (g) {                                                                \
             memcpy(&gk, g + k, sizeof gk);                                      \
+            if (CY__PAIR_BLOCK(T) < L)                                          \
+                gk = __builtin_shuffle(gk, fix);                                \
+        }                                                                       \
         r0 = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, beats, zero, gk);      \
         r1 = CY__SELECT(cy__pw##SUFFIX, cy__pwm##SUFFIX, beats, gk, zero);      \
         v0 = __builtin_shuffle(r0, r1, lo);                                     \
@@ -603,7 +646,7 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
 {                                                                               \
     enum { L = CY_VBYTES / sizeof(T) };                                         \
     cy__pw##SUFFIX v0, v1, v2, v3, w0, w1, r;                                   \
-    cy__pwm##SUFFIX iota, even, odd, beats;                                     \
+    cy__pwm##SUFFIX even, odd, lo, hi, fix, beats;                              \
     /* the groups before x's next line, or out's where the stores stream or  \
      * whole groups do not reach x's (see cy_maxout2) */                       \
     Py_ssize_t k;                                                               \
@@ -614,9 +657,9 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
         : k0 + cy_to_line(x + 4 * k0, k1 - k0, 4 * sizeof(T));                  \
     if (k > k0)                                                                 \
         cy__maxoutn##SUFFIX(x, NULL, out, k0, k, 4, 0, 0);                      \
-    cy__iota##SUFFIX(&iota);                                                    \
-    even = 2 * iota;                                                            \
-    odd = even + 1;                                                             \
+    cy__pair_masks##SUFFIX(&even, &odd, &lo, &hi, &fix);                        \
+    (void)lo;                                                                   \
+    (void)hi;                                                                   \
     for (; k + L <= k1; k += L) {                                               \
         memcpy(&v0, x + 4 * k, sizeof v0);                                      \
         memcpy(&v1, x + 4 * k + L, sizeof v1);                                  \
@@ -624,7 +667,13 @@ static inline void cy__maxout4##SUFFIX(const T *x, T *out, Py_ssize_t k0,       
         memcpy(&v3, x + 4 * k + 3 * L, sizeof v3);                              \
         cy__maxout_pairs##SUFFIX(&v0, &v1, &even, &odd, &w0, &beats);           \
         cy__maxout_pairs##SUFFIX(&v2, &v3, &even, &odd, &w1, &beats);           \
+        if (CY__PAIR_BLOCK(T) < L) {  /* pairs in order, for the next */      \
+            w0 = __builtin_shuffle(w0, fix);                                    \
+            w1 = __builtin_shuffle(w1, fix);                                    \
+        }                                                                       \
         cy__maxout_pairs##SUFFIX(&w0, &w1, &even, &odd, &r, &beats);            \
+        if (CY__PAIR_BLOCK(T) < L)                                              \
+            r = __builtin_shuffle(r, fix);                                      \
         cy__vstore(out + k, &r, stream);                                        \
     }                                                                           \
     if (k < k1)                                                                 \
