@@ -53,12 +53,17 @@ def as_array(fname, argname, obj):
 
 
 def result_dtypes(*objs):
-    """(result dtype, compute dtype) of inputs that passed ``as_array``.
+    """(result dtype, compute dtype) of inputs that passed ``as_array``, and
+    of Python int or float scalars given as they are.
 
-    Python scalars are passed as they are so that they stay weak under NEP 50
-    (a float alpha with a float32 x stays float32).
+    NEP 50's rules on every NumPy: a Python scalar is weak (a float alpha with
+    a float32 x stays float32) and an array's dtype is its own whatever its
+    values. Only the arrays' dtypes are promoted: NumPy 1's value-based
+    promotion would make float32 x with alpha=1e300 float64, and x with a
+    0-d float64 grad float32, where NumPy 2 and cyact's fast paths do not.
     """
-    dt = objs[0].dtype if len(objs) == 1 else np.result_type(*objs)
+    dtypes = [o.dtype for o in objs if type(o) not in (int, float)]
+    dt = dtypes[0] if len(dtypes) == 1 else np.result_type(*dtypes)
     if dt.kind != "f":
         return _F64, _F64
     if dt.itemsize == 8:

@@ -57,9 +57,13 @@ def test_broadcasting(build, alpha_shape, dtype):
     (F32, 0.25, F32), (F32, np.float32(0.25), F32), (F32, np.array([0.25] * 5), F64),
     (F32, np.array([0.25] * 5, dtype=F32), F32), (F64, np.float32(0.25), F64),
     (np.dtype(np.float16), 0.25, np.dtype(np.float16)), (np.dtype(np.int32), 0.25, F64),
-    (np.dtype(np.int32), np.array([1, 2, 0, 1, 1], dtype=np.int8), F64)])
+    (np.dtype(np.int32), np.array([1, 2, 0, 1, 1], dtype=np.int8), F64),
+    (F32, np.float64(0.25), F64), (F32, np.array(0.25), F64)])
 def test_promotion(x_dtype, alpha, expected):
-    """x and alpha promote by NumPy's rules; a Python float stays weak (NEP 50)."""
+    """x and alpha promote by NumPy's rules; a Python float stays weak (NEP 50),
+    a NumPy scalar or 0-d array is strong whatever its value, on NumPy 1 too
+    (whose value-based promotion made the float64 scalar float32; CI runs the
+    suite under the oldest supported NumPy)."""
     x = np.arange(-5, 5).reshape(2, 5).astype(x_dtype)
     assert cyact.prelu(x, alpha).dtype == expected
     grad_x, grad_alpha = cyact.prelu_grad(x=x, alpha=alpha)
