@@ -59,8 +59,9 @@ def result_dtypes(*objs):
     NEP 50's rules on every NumPy: a Python scalar is weak (a float alpha with
     a float32 x stays float32) and an array's dtype is its own whatever its
     values. Only the arrays' dtypes are promoted: NumPy 1's value-based
-    promotion would make float32 x with alpha=1e300 float64, and x with a
-    0-d float64 grad float32, where NumPy 2 and cyact's fast paths do not.
+    promotion would make prelu's float32 x with alpha=1e300 float64, and
+    with a float64 NumPy scalar or 0-d alpha float32, where NumPy 2 and
+    cyact's fast paths do neither.
     """
     dtypes = [o.dtype for o in objs if type(o) not in (int, float)]
     dt = dtypes[0] if len(dtypes) == 1 else np.result_type(*dtypes)
