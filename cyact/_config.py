@@ -1,5 +1,6 @@
 """Threads and build information."""
 import operator
+import os
 import sys
 
 import numpy as np
@@ -25,6 +26,10 @@ def set_num_threads(n=None):
     Notes
     -----
     Arrays too small to gain from threads always run on the calling thread.
+    A process forked with ``os.fork`` (``multiprocessing``'s default on Linux
+    before Python 3.14) keeps its parent's count; only where the OpenMP
+    runtime cannot end its worker threads before the fork (OpenMP before 5.0)
+    does the child run on one thread, whatever is asked.
     """
     if n is None:
         value = 0
@@ -39,8 +44,36 @@ def set_num_threads(n=None):
         if not 1 <= value <= MAX_THREADS:
             raise ValueError(f"cyact.set_num_threads: 'n' must be from 1 to {MAX_THREADS}, "
                              f"got {_wrap.shown(value)}")
+    if _one_thread_after_fork:
+        value = 1
     for module in _dispatch.BUILDS.values():
         module.set_num_threads(value)
+
+
+# Forks: a child inherits GNU OpenMP's records of the forking thread's idle
+# workers but not the workers, and its first parallel loop waits for them
+# forever (see src/cyact_platform.h). So the workers are ended just before
+# every os.fork() (the parent starts new ones at its next parallel loop, about
+# 0.2 ms); where that fails, the child is held to one thread, the only safe
+# count there. Forks from C code (not os.fork) do not run these hooks.
+_released = True
+_one_thread_after_fork = False
+
+
+def _before_fork():
+    global _released
+    _released = _dispatch.kernels.release_threads() == 0
+
+
+def _after_fork_in_child():
+    global _one_thread_after_fork
+    if not _released:
+        _one_thread_after_fork = True
+        set_num_threads(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def get_num_threads():

@@ -200,6 +200,92 @@ def test_set_num_threads_during_a_call():
         f"exit status {run.returncode}: {run.stdout.strip()} {run.stderr[-2000:]}")
 
 
+_FORK_CODE = """
+    import multiprocessing, os, sys, time
+    import numpy as np, cyact
+    from cyact import _dispatch
+
+    if sys.argv[1] == "unreleasable":  # as on an OpenMP runtime before 5.0
+        for module in _dispatch.BUILDS.values():
+            module.release_threads = lambda: -1
+
+    x = np.random.default_rng(0).standard_normal((4000, 1000))  # above every threshold
+    alpha = np.linspace(0.1, 0.8, 1000)
+
+    def results():
+        return [cyact.sigmoid(x), cyact.relu_grad(x=x, grad=x), cyact.softmax(x),
+                cyact.prelu_grad(x=x, alpha=alpha, grad=x)[1]]
+
+    def same(got, ref):
+        return all(np.array_equal(a, b) for a, b in zip(got, ref))
+
+    ref = {}  # by thread count: prelu_grad's sums are split by thread
+    for n in (1, 2):
+        cyact.set_num_threads(n)
+        ref[n] = results()  # on 2: the parent's OpenMP workers now exist
+    problems = []
+
+    def child_report():
+        cyact.set_num_threads(2)
+        n = cyact.get_num_threads()
+        return f"{n} {same(results(), ref[n])}"
+
+    # os.fork, with a deadline: a child waiting for its parent's workers
+    # would wait forever.
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(w, child_report().encode())
+        os._exit(0)
+    os.close(w)
+    deadline = time.monotonic() + 120
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            problems.append("the forked child hung")
+            break
+        time.sleep(0.05)
+    got = os.read(r, 100).decode()
+    expected = "1 True" if sys.argv[1] == "unreleasable" else "2 True"
+    if got != expected and not problems:
+        problems.append(f"forked child: threads and results {got!r}, expected {expected!r}")
+
+    # multiprocessing's fork pool, as users meet it.
+    if sys.argv[1] == "released":
+        pool = multiprocessing.get_context("fork").Pool(2)
+        try:
+            answers = pool.apply_async(child_report).get(timeout=120)
+            if answers != "2 True":
+                problems.append(f"pool worker: {answers!r}")
+        except multiprocessing.TimeoutError:
+            problems.append("a fork pool's worker hung")
+        finally:
+            pool.terminate()
+
+    # The parent goes on with new workers.
+    if cyact.get_num_threads() != 2 or not same(results(), ref[2]):
+        problems.append("the parent after the fork")
+    print("; ".join(problems) or "ok")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+@pytest.mark.parametrize("runtime", ["released", "unreleasable"])
+def test_fork_after_threads(runtime):
+    """A process that has run kernels on two threads forks (multiprocessing's
+    default on Linux before Python 3.14): the child's kernels must run, on two
+    threads, with the parent's results; GNU OpenMP's child used to hang in its
+    first parallel loop. Where the workers cannot be ended before the fork
+    (release_threads failing, as on OpenMP before 5.0), the child is held to
+    one thread and still computes. In a child process with deadlines, so a
+    hang fails the test instead of stopping the suite."""
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(_FORK_CODE), runtime],
+                         capture_output=True, text=True, timeout=600, env=util.child_env())
+    assert run.returncode == 0 and run.stdout.strip() == "ok", (
+        f"exit status {run.returncode}: {run.stdout.strip()} {run.stderr[-2000:]}")
+
+
 # ---- leaks --------------------------------------------------------------------------
 
 N_CALLS = 100_000

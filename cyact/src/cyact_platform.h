@@ -1,5 +1,6 @@
-/* Platform services for cyact's kernels: the floating-point status flags and
- * the CPU features that choose the kernel build at import.
+/* Platform services for cyact's kernels: the floating-point status flags, the
+ * CPU features that choose the kernel build at import, and the OpenMP worker
+ * threads' release before a fork.
  *
  * Why the flags: the kernels compute inf - inf, 0 * inf, exp of huge
  * arguments and the like inside selects, on purpose, and the status flags
@@ -52,5 +53,21 @@ static inline int cy_cpu_has_avx512(void)
     return 0;
 #endif
 }
+
+/* Ends the calling thread's OpenMP worker threads; the next parallel loop
+ * starts new ones (about 0.2 ms once). cyact._config calls it just before
+ * every os.fork(): GNU OpenMP keeps a pool of idle workers per thread that
+ * has run a parallel loop, and a forked child inherits the pool's records
+ * but not its threads, so the child's first parallel loop would wait for
+ * them forever (GCC bug 60035). With the pool ended first, the child starts
+ * its own. 0 when done (or there was nothing to end); nonzero where the
+ * runtime cannot (OpenMP before 5.0's omp_pause_resource_all, or a caller
+ * inside a parallel region), and then the child must stay on one thread. */
+#if defined(_OPENMP) && (_OPENMP >= 201811 || (!defined(__clang__) && __GNUC__ >= 9))
+#include <omp.h>
+static inline int cy_release_threads(void) { return omp_pause_resource_all(omp_pause_hard); }
+#else
+static inline int cy_release_threads(void) { return -1; }
+#endif
 
 #endif
