@@ -53,16 +53,18 @@ def set_num_threads(n=None):
 # Forks: a child inherits GNU OpenMP's records of the forking thread's idle
 # workers but not the workers, and its first parallel loop waits for them
 # forever (see src/cyact_platform.h). So the workers are ended just before
-# every os.fork() (the parent starts new ones at its next parallel loop, about
-# 0.2 ms); where that fails, the child is held to one thread, the only safe
-# count there. Forks from C code (not os.fork) do not run these hooks.
+# every os.fork() (the parent starts new ones at its next parallel loop:
+# 0.15-0.6 ms here); where that fails, the child is held to one thread, the
+# only safe count there. Forks from C code (not os.fork) do not run these hooks.
 _released = True
 _one_thread_after_fork = False
 
 
 def _before_fork():
     global _released
-    _released = _dispatch.kernels.release_threads() == 0
+    # A child held to one thread still has its parent's records: releasing
+    # them would wait for the missing workers, so its own children are held too.
+    _released = not _one_thread_after_fork and _dispatch.kernels.release_threads() == 0
 
 
 def _after_fork_in_child():

@@ -55,7 +55,7 @@ static inline int cy_cpu_has_avx512(void)
 }
 
 /* Ends the calling thread's OpenMP worker threads; the next parallel loop
- * starts new ones (about 0.2 ms once). cyact._config calls it just before
+ * starts new ones (0.15-0.6 ms once, here). cyact._config calls it just before
  * every os.fork(): GNU OpenMP keeps a pool of idle workers per thread that
  * has run a parallel loop, and a forked child inherits the pool's records
  * but not its threads, so the child's first parallel loop would wait for
