@@ -1,5 +1,10 @@
-"""The examples in the docstrings run and print what they show."""
+"""The examples in the docstrings run and print what they show, and the type
+stubs (cyact/__init__.pyi, what type checkers and editors read) name the
+same functions and parameters as the code."""
+import ast
 import doctest
+import inspect
+import os
 
 import numpy as np
 import pytest
@@ -19,3 +24,41 @@ def test_docstring_examples(module):
 def test_public_functions_are_documented(name):
     doc = getattr(cyact, name).__doc__
     assert doc and "{" not in doc.split("Examples")[0], f"{name} has no filled docstring"
+
+
+def _stub_functions():
+    """{function name: its ast node} of the stub (its public names: it has no
+    __all__, so a type checker exports every name without an underscore)."""
+    with open(os.path.join(os.path.dirname(cyact.__file__), "__init__.pyi")) as f:
+        tree = ast.parse(f.read())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _stub_parameters(node):
+    """(name, kind, has a default) of each parameter, as inspect names them."""
+    a, P = node.args, inspect.Parameter
+    positional = [(arg, P.POSITIONAL_ONLY) for arg in a.posonlyargs]
+    positional += [(arg, P.POSITIONAL_OR_KEYWORD) for arg in a.args]
+    first_default = len(positional) - len(a.defaults)
+    params = [(arg.arg, kind, i >= first_default) for i, (arg, kind) in enumerate(positional)]
+    if a.vararg:
+        params.append((a.vararg.arg, P.VAR_POSITIONAL, False))
+    params += [(arg.arg, P.KEYWORD_ONLY, default is not None)
+               for arg, default in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg:
+        params.append((a.kwarg.arg, P.VAR_KEYWORD, False))
+    return params
+
+
+def test_stub_exports_what_the_package_does():
+    public = {name for name in _stub_functions() if not name.startswith("_")}
+    assert public == set(cyact.__all__)
+
+
+@pytest.mark.parametrize("name", cyact.__all__)
+def test_stub_signature_matches(name):
+    functions = _stub_functions()
+    assert name in functions, f"cyact/__init__.pyi has no {name}"
+    runtime = [(p.name, p.kind, p.default is not p.empty)
+               for p in inspect.signature(getattr(cyact, name)).parameters.values()]
+    assert _stub_parameters(functions[name]) == runtime
