@@ -1,5 +1,7 @@
 """Docstring pieces shared by the public functions (filled in with ``fill``)."""
 
+import sys
+
 _SHARED = {
     "x": """x : array_like
         Input. float16, float32 and float64 keep their dtype (float16 is
@@ -41,7 +43,14 @@ _SHARED = {
 
 
 def fill(doc):
-    """``doc`` with ``{x}``, ``{out}``, ... replaced by the shared pieces."""
+    """``doc`` with ``{x}``, ``{out}``, ... replaced by the shared pieces.
+
+    None under ``python -OO``, which strips docstrings (``doc`` is then None
+    for a function's own docstring): the import must work there, as NumPy's
+    and SciPy's do, and no docstring is kept that the user asked to drop.
+    """
+    if doc is None or sys.flags.optimize >= 2:
+        return None
     return doc.format(**_SHARED)
 
 

@@ -12,7 +12,6 @@ the reference counts of the arguments unchanged.
 """
 import gc
 import os
-import subprocess
 import sys
 import textwrap
 import threading
@@ -141,15 +140,6 @@ def test_python_threads_with_openmp_teams(restore_threads):
     _run_threads(_shared_inputs(BIG_ROWS, F32), iterations=2)
 
 
-def _assert_child_prints_ok(code, *args, timeout):
-    """Run code in a child Python (a crash or a hang there fails the test, not
-    the suite); it must exit cleanly and print "ok", or print what went wrong."""
-    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         timeout=timeout, env=util.child_env())
-    assert run.returncode == 0 and run.stdout.strip() == "ok", (
-        f"exit status {run.returncode}: {run.stdout.strip()} {run.stderr[-2000:]}")
-
-
 def test_set_num_threads_during_a_call():
     """Another Python thread may call set_num_threads between the moment a
     wrapper sizes its per-thread buffers (prelu_grad's sums, softmax's
@@ -203,7 +193,7 @@ def test_set_num_threads_during_a_call():
             problems.append("a kernel wrote past its scratch rows")
         print("; ".join(problems) or "ok")
     """)
-    _assert_child_prints_ok(code, timeout=300)
+    util.assert_child_prints_ok(code, timeout=300)
 
 
 _FORK_CODE = """
@@ -286,7 +276,7 @@ def test_fork_after_threads(runtime):
     (release_threads failing, as on OpenMP before 5.0), the child is held to
     one thread and still computes. In a child process with deadlines, so a
     hang fails the test instead of stopping the suite."""
-    _assert_child_prints_ok(textwrap.dedent(_FORK_CODE), runtime, timeout=600)
+    util.assert_child_prints_ok(textwrap.dedent(_FORK_CODE), runtime, timeout=600)
 
 
 # ---- leaks --------------------------------------------------------------------------

@@ -5,9 +5,12 @@ Every test module imports its fixtures from here (``from util import ...``):
 ``fp_raise`` (applied to every test of a module by its ``pytestmark``) runs
 each test under np.errstate(all='raise'), ``build`` runs a test once per
 kernel build of cyact._dispatch, and ``restore_threads`` puts the thread
-count back after it. ``child_env()`` is for tests that start a child Python.
+count back after it. ``child_env()`` and ``assert_child_prints_ok`` are for
+tests that start a child Python.
 """
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -49,6 +52,16 @@ def child_env():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
     return env
+
+
+def assert_child_prints_ok(code, *args, timeout, flags=()):
+    """Run code in a child Python (started with the interpreter ``flags``; a
+    crash or a hang there fails the test, not the suite); it must exit
+    cleanly and print "ok", or print what went wrong."""
+    run = subprocess.run([sys.executable, *flags, "-c", code, *args], capture_output=True,
+                         text=True, timeout=timeout, env=child_env())
+    assert run.returncode == 0 and run.stdout.strip() == "ok", (
+        f"exit status {run.returncode}: {run.stdout.strip()} {run.stderr[-2000:]}")
 
 
 @pytest.fixture(params=sorted(_dispatch.BUILDS))
