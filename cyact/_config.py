@@ -8,10 +8,8 @@ import numpy as np
 from . import _dispatch, _wrap
 
 
-# libgomp sets up a team on the stack of the calling thread: 100,000 threads
-# overflowed it (a segfault), 2**31 - 1 made it abort. Far above any machine's
-# useful count.
-MAX_THREADS = 1024
+# The kernels' limit (see _kernels.pyx.tp): libgomp crashes far above it.
+MAX_THREADS = _dispatch.kernels.MAX_THREADS
 
 
 def set_num_threads(n=None):

@@ -157,6 +157,10 @@ document(prelu_grad, """Derivatives of PReLU with respect to x and to alpha.
         itself). At 0 the slope is ``alpha``; NaN gives NaN.
     grad_alpha : ndarray or scalar
         ``grad * min(x, 0)`` summed to alpha's shape: the gradient for alpha.
+        The sums are compensated in double precision (their rounding errors
+        kept), which in practice makes them independent of the thread count;
+        -inf or inf where a term is infinite or a sum overflows, NaN for a
+        NaN or for infinite terms of both signs.
 
     See Also
     --------

@@ -60,6 +60,8 @@ def test_threadpoolctl_limits_cyact(restore_threads):
     cyact.set_num_threads(None)
     with threadpoolctl.threadpool_limits(1, user_api="openmp"):
         assert cyact.get_num_threads() == 1
+    with threadpoolctl.threadpool_limits(10 ** 6, user_api="openmp"):  # kept to the kernels' cap
+        assert cyact.get_num_threads() == cyact._config.MAX_THREADS
 
 
 # How far apart two kernel builds may be, in ULP. A build with FMA and one
@@ -109,7 +111,11 @@ def test_environment_rejects_unknown_build():
     assert "CYACT_KERNELS='sse9'" in run.stderr
 
 
-_PREFETCH_CODE = """
+# Large calls through every kind of threaded loop (elementwise heavy and
+# light, softmax rows, prelu's blocks, maxout), above the thresholds; prints
+# the prefetch setting, show_config's line, the thread count and a hash of
+# every result.
+_RESULTS_CODE = """
 import hashlib, io, numpy as np, cyact, cyact._dispatch as d
 rng = np.random.default_rng(5)
 x = rng.uniform(-5, 5, (400, 10, 100))  # 3.2 MB: the loops that ask ahead
@@ -117,28 +123,43 @@ y = cyact.softmax(x.reshape(-1, 1000))
 g = rng.uniform(-1, 1, y.shape)
 out = [cyact.tanh(x), cyact.elu(x.astype(np.float32)), cyact.softmax_grad(y=y, grad=g),
        cyact.log_softmax_grad(y=np.log(y).astype(np.float32), grad=g.astype(np.float32)),
-       *cyact.prelu_grad(x=x, alpha=np.full((10, 1), 0.2), grad=x[::-1].copy())]
+       *cyact.prelu_grad(x=x, alpha=np.full((10, 1), 0.2), grad=x[::-1].copy()),
+       cyact.relu_grad(x=x, grad=x[::-1].copy()), cyact.maxout(x, 2, axis=0), y]
 b = io.StringIO()
 cyact.show_config(file=b)
 line = [s for s in b.getvalue().splitlines() if s.startswith("prefetch ahead:")][0]
-print(d.kernels.STREAM_PREFETCH, line.split()[2],
+print(d.kernels.STREAM_PREFETCH, line.split()[2], cyact.get_num_threads(),
       hashlib.sha256(b"".join(a.tobytes() for a in out)).hexdigest())
 """
+
+
+def _results_with(**environ):
+    """The output of _RESULTS_CODE in a child Python with these variables set."""
+    run = subprocess.run([sys.executable, "-c", _RESULTS_CODE], env=dict(os.environ, **environ),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split()
 
 
 def test_environment_sets_stream_prefetch():
     """CYACT_STREAM_PREFETCH=0 or 1 turns the long loops' requests ahead off or
     on (on x86 by default only on Intel's CPUs), show_config says which, and
     no result changes by a bit."""
-    runs = {}
-    for value in ("0", "1"):
-        env = dict(os.environ, CYACT_STREAM_PREFETCH=value)
-        run = subprocess.run([sys.executable, "-c", _PREFETCH_CODE], env=env,
-                             capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        runs[value] = run.stdout.split()
+    runs = {value: _results_with(CYACT_STREAM_PREFETCH=value) for value in ("0", "1")}
     assert runs["0"][:2] == ["False", "off"] and runs["1"][:2] == ["True", "on"]
-    assert runs["0"][2] == runs["1"][2]
+    assert runs["0"][3] == runs["1"][3]
+
+
+def test_huge_omp_num_threads():
+    """OMP_NUM_THREADS far above any machine (or omp_set_num_threads, which
+    threadpoolctl calls): libgomp itself would crash the process (a team of
+    100,000 overflows the calling thread's stack; at 60,000 it cannot start
+    the threads and exits), so the kernels start at most MAX_THREADS, and
+    every result is the one-thread result bit for bit."""
+    one = _results_with(OMP_NUM_THREADS="1")
+    huge = _results_with(OMP_NUM_THREADS="100000")
+    assert one[2] == "1" and huge[2] == str(cyact._config.MAX_THREADS)
+    assert huge[3] == one[3]
 
 
 def test_environment_rejects_unknown_prefetch():

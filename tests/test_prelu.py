@@ -170,6 +170,78 @@ def test_threaded_accumulation(build, dtype, x_shape, alpha_shape):
 
 
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("x_shape, alpha_shape", [
+    ((32, 3, 128, 128), (3, 1, 1)),
+    ((1, 3, 300000), (3, 1)),
+    ((1, 300001), (300001,)),
+], ids=["nchw", "one_sample", "per_element"])
+def test_grad_alpha_does_not_depend_on_threads(dtype, x_shape, alpha_shape, restore_threads):
+    """Each thread sums its blocks with compensation, and the threads' sums
+    are added by 2Sums into one compensated total: grad_alpha is the same on
+    any number of threads (plain additions of the threads' sums put it up to
+    15 ULP off with 1024 threads), as is grad_x."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    alpha = rng.uniform(-0.3, 0.3, alpha_shape).astype(dtype)
+    grad = rng.standard_normal(x.shape).astype(dtype) * np.sign(x)  # sums that cancel
+    bits = f"u{np.dtype(dtype).itemsize}"
+    cyact.set_num_threads(1)
+    one = cyact.prelu_grad(x=x, alpha=alpha, grad=grad)
+    for threads in (2, 3, 8, 64):
+        cyact.set_num_threads(threads)
+        for got, want in zip(cyact.prelu_grad(x=x, alpha=alpha, grad=grad), one):
+            np.testing.assert_array_equal(got.view(bits), want.view(bits),
+                                          err_msg=f"{threads} threads")
+
+
+# (outer, channels, inner) of each way grad_alpha is summed: one scalar alpha,
+# one alpha per element (the Cython loop), blocks shorter than a vector and
+# longer (the C loops), and blocks split over two threads.
+_SUM_LAYOUTS = {"scalar": ((60,), (1, 1, 60), ()), "per_element": ((4, 3), (4, 3, 1), (3,)),
+                "short_blocks": ((2, 3, 3), (2, 3, 3), (3, 1)),
+                "blocks": ((2, 3, 40), (2, 3, 40), (3, 1)),
+                "threaded": ((1, 3, 300000), (1, 3, 300000), (3, 1))}
+
+
+def _not_finite_sums(kind, dtype, layout):
+    """x and grad of the layout whose grad_alpha sums are all of one kind."""
+    x_shape, (outer, channels, inner), alpha_shape = _SUM_LAYOUTS[layout]
+    rng = np.random.default_rng(4)
+    xs = rng.standard_normal((channels, outer * inner))  # each row one alpha's terms
+    gs = rng.standard_normal(xs.shape)
+    if kind == "inf_term":  # -> -inf
+        xs[:, 1], gs[:, 1] = -np.inf, 1.5
+    elif kind == "infs_of_both_signs":  # -> NaN
+        xs[:, [0, 2]], gs[:, [0, 2]] = -np.inf, [[2.0, -1.0]]
+    elif kind == "overflow":  # finite terms, a sum beyond the dtype's range -> -inf
+        xs[:], gs[:] = -0.75 * float(np.finfo(dtype).max), 1.0
+    elif kind == "nan":
+        xs[:, 2] = np.nan
+
+    def placed(rows):
+        return rows.reshape(channels, outer, inner).transpose(1, 0, 2).reshape(x_shape)
+    return {"x": placed(xs).astype(dtype), "alpha": np.full(alpha_shape, 0.25, dtype),
+            "grad": placed(gs).astype(dtype)}
+
+
+@pytest.mark.parametrize("layout", _SUM_LAYOUTS)
+@pytest.mark.parametrize("kind", ["inf_term", "infs_of_both_signs", "overflow", "nan"])
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_grad_alpha_not_finite(build, dtype, kind, layout, restore_threads):
+    """A -inf term makes its grad_alpha -inf, infinite terms of both signs or a
+    NaN make it NaN, and a sum beyond the dtype's range is -inf, on one and
+    two threads, as the reference's sums (float64 gave NaN for every one of
+    those infinities: the compensations of a sum that is not finite are NaN,
+    and they were added to it)."""
+    arrays = _not_finite_sums(kind, dtype, layout)
+    for threads in (1, 2):
+        cyact.set_num_threads(threads)
+        res = GRAD_WITH_GRAD.call(arrays, None)
+        util.check_result(GRAD_WITH_GRAD, res, arrays, what=f"{kind} on {threads} threads")
+        assert not np.isfinite(res[1]).any()
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 def test_forward_blocks(build, dtype, restore_threads):
     """Per-channel slopes over blocks of every length around the vector
     widths (4 to 16 lanes), at every element offset from a cache line, in
