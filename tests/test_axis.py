@@ -298,6 +298,26 @@ def test_special_grads(build, case):
     util.check_result(case, case.call(arrays, None), arrays, what="special grads")
 
 
+@pytest.mark.parametrize("n", [6, 40, 1000])  # scalar loops only, then vector lanes
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("case", [c for c in AXIS_CASES if "softmax_grad[" in c.id], ids=repr)
+def test_one_infinite_grad(build, case, dtype, n):
+    """One +-inf or NaN grad in a row of finite ones (at every position mod
+    17, so in every lane and the tail): the row's sum is infinite, the
+    others' outputs +-inf and its own NaN, as the reference's; infinities
+    of both signs or a NaN give NaN. float64's compensated sums turned every
+    such row into NaN (the compensation of an infinite sum is NaN)."""
+    rng = np.random.default_rng(n)
+    arrays = case.make((rng.standard_normal((40, n)) * 3).astype(dtype))
+    g = arrays["grad"]
+    for r in range(g.shape[0]):
+        where = [(r * 5 + k * 7) % n for k in range(1 + r % 3)]
+        g[r, where[0]] = (np.inf, -np.inf, np.nan)[r % 3]
+        if r % 3 == 1 and n > 1 and where[-1] != where[0]:
+            g[r, where[-1]] = np.inf  # with the -inf: NaN
+    util.check_result(case, case.call(arrays, None), arrays, what="one infinite grad")
+
+
 def _limit_rows():
     """float32 rows (y, g) around the limits of softmax_grad's float lanes
     (all finite, s zero or 2^-100 <= |s| < 2^24; src/cyact_rows.h): on both

@@ -236,6 +236,16 @@ cy__row_max##SUFFIX(const T *x, Py_ssize_t n)                                  \
     return seen_nan != seen_nan ? seen_nan : best;                              \
 }
 
+/* sum + comp, a compensated sum's value. A sum that is not finite (a term
+ * +-inf or NaN, or an overflow) is the value itself: its compensation is
+ * NaN then (inf - inf inside the 2Sums), and adding it turned an infinite
+ * sum into NaN (softmax_grad's dot with one infinite grad made the whole
+ * float64 row NaN, where the others are -inf or +inf). */
+static inline double cy_compensated(double sum, double comp)
+{
+    return sum - sum == 0 ? sum + comp : sum;
+}
+
 /* *sum + *comp += the sum over i of x[i] op g[i], float64, compensated:
  * the rounding errors go to *comp, so the result is exact to about 1 ULP of
  * the sum of |terms| (a plain float64 sum over rows of 1000 was off by 17
@@ -707,14 +717,14 @@ static inline double cy_row_dotd(const double *x, const double *g, Py_ssize_t n)
 {
     double sum = 0, comp = 0;
     cy__dotd(x, g, n, &sum, &comp, 1);
-    return sum + comp;
+    return cy_compensated(sum, comp);
 }
 
 static inline double cy_row_sumd(const double *x, Py_ssize_t n)
 {
     double sum = 0, comp = 0;
     cy__dotd(x, x, n, &sum, &comp, 0);
-    return sum + comp;
+    return cy_compensated(sum, comp);
 }
 
 /* The sum of a row of terms >= 0 (exps), float64: x[i] + x[i + h] (h = n/2)
@@ -733,7 +743,7 @@ static inline double cy_row_possumd(const double *x, Py_ssize_t n)
     cy__dotd(x, x + h, h, &sum, &comp, 2);
     if (n & 1)
         comp += cy__two_sum1(&sum, x[n - 1]);
-    return sum + comp;
+    return cy_compensated(sum, comp);
 }
 
 /* A float64 row's exps with AVX-512 (CY_ROW_EXPD 1; elsewhere the
