@@ -89,7 +89,7 @@ def prelu_grad(*, x=None, y=None, alpha, grad=None, out=None):
     with np.errstate(all="ignore"):  # sums may overflow to inf, correctly
         if total.size != math.prod(ashape):  # alpha was materialized at x's shape
             total = _sum_to_shape(total.reshape(plan.out.shape), ashape)
-        grad_alpha = total.reshape(ashape).astype(rdtype)
+        grad_alpha = total.reshape(ashape).astype(rdtype, copy=False)
     return grad_x, (grad_alpha[()] if grad_alpha.ndim == 0 else grad_alpha)
 
 

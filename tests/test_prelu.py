@@ -157,7 +157,8 @@ def test_central_differences(build, alpha_shape):
     ((32, 3, 128, 128), (3, 1, 1)),   # NCHW, per channel
     ((1, 3, 300000), (3, 1)),          # one sample: the threads split its channels' blocks
     ((1, 300001), (300001,)),          # one slope per element: a split inside alpha
-], ids=["nchw", "one_sample", "per_element"])
+    ((6, 50001), (50001,)),            # a long alpha on the last axis: tiles of alpha
+], ids=["nchw", "one_sample", "per_element", "long_last_axis"])
 def test_threaded_accumulation(build, dtype, x_shape, alpha_shape):
     """Large input, above the kernels' threading threshold: per-thread
     partial sums of grad_alpha add up to the reference's."""
@@ -174,7 +175,9 @@ def test_threaded_accumulation(build, dtype, x_shape, alpha_shape):
     ((32, 3, 128, 128), (3, 1, 1)),
     ((1, 3, 300000), (3, 1)),
     ((1, 300001), (300001,)),
-], ids=["nchw", "one_sample", "per_element"])
+    ((6, 50001), (50001,)),
+    ((3000, 100), (100,)),
+], ids=["nchw", "one_sample", "per_element", "long_last_axis", "short_last_axis"])
 def test_grad_alpha_does_not_depend_on_threads(dtype, x_shape, alpha_shape, restore_threads):
     """Each thread sums its blocks with compensation, and the threads' sums
     are added by 2Sums into one compensated total: grad_alpha is the same on
@@ -195,9 +198,11 @@ def test_grad_alpha_does_not_depend_on_threads(dtype, x_shape, alpha_shape, rest
 
 
 # (outer, channels, inner) of each way grad_alpha is summed: one scalar alpha,
-# one alpha per element (the Cython loop), blocks shorter than a vector and
-# longer (the C loops), and blocks split over two threads.
+# one alpha per element (the Cython loop; a long alpha goes tile by tile),
+# blocks shorter than a vector and longer (the C loops), and blocks split
+# over two threads.
 _SUM_LAYOUTS = {"scalar": ((60,), (1, 1, 60), ()), "per_element": ((4, 3), (4, 3, 1), (3,)),
+                "long_alpha": ((3, 9000), (3, 9000, 1), (9000,)),
                 "short_blocks": ((2, 3, 3), (2, 3, 3), (3, 1)),
                 "blocks": ((2, 3, 40), (2, 3, 40), (3, 1)),
                 "threaded": ((1, 3, 300000), (1, 3, 300000), (3, 1))}
