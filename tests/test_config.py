@@ -46,8 +46,9 @@ def test_results_do_not_depend_on_threads(name, threads, restore_threads):
     np.testing.assert_array_equal(getattr(cyact, name)(x), one)
 
 
-def test_softmax_does_not_depend_on_threads(restore_threads):
-    x = np.random.default_rng(1).normal(0, 10, (3000, 300))
+@pytest.mark.parametrize("shape", [(3000, 300), (100000, 10), (300000, 3)])  # long and short rows
+def test_softmax_does_not_depend_on_threads(restore_threads, shape):
+    x = np.random.default_rng(1).normal(0, 10, shape)
     cyact.set_num_threads(1)
     one = cyact.softmax(x), cyact.log_softmax(x)
     cyact.set_num_threads(2)

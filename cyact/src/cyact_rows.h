@@ -564,6 +564,26 @@ static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssiz
         / CY_EXPF_ROW_LSE_SCALE;
 }
 
+/* The exps of a pass of short float rows (cyact's _short_rows): e[i] =
+ * exp(x[i] - m[i]) with m[i] the maximum of element i's row, as
+ * cy__row_expf1 gives it (lse: log_softmax's), in vector lanes across the
+ * rows. */
+static inline void cy_short_expsf(const float *x, const float *m, float *e, Py_ssize_t len,
+                                  int lse)
+{
+    Py_ssize_t i;
+    int c = 0;
+    if (lse) {
+#pragma omp simd reduction(+:c)
+        for (i = 0; i < len; i++)
+            e[i] = cy__row_expf1(x[i], m[i], 1, &c);
+    } else {
+#pragma omp simd reduction(+:c)
+        for (i = 0; i < len; i++)
+            e[i] = cy__row_expf1(x[i], m[i], 0, &c);
+    }
+}
+
 /* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
  * (two floats), out = fma(e, qh, e ql), rounded once (a subnormal result
  * too), within a hair of e q rounded once. */
