@@ -298,6 +298,20 @@ def test_special_grads(build, case):
     util.check_result(case, case.call(arrays, None), arrays, what="special grads")
 
 
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("case", [c for c in AXIS_CASES if "softmax_grad[" in c.id], ids=repr)
+def test_subnormal_grads(build, case, dtype):
+    """Every grad a few subnormal steps (rows of 6, 40 and 1000): the row's
+    products and the outputs round to whole steps, within the bound's
+    underflow term."""
+    for n in (6, 40, 1000):
+        rng = np.random.default_rng(n)
+        arrays = case.make((rng.standard_normal((8, n)) * 3).astype(dtype))
+        tiny = float(np.finfo(dtype).smallest_subnormal)
+        arrays["grad"] = (np.round(rng.standard_normal((8, n)) * 3) * tiny).astype(dtype)
+        util.check_result(case, case.call(arrays, None), arrays, what=f"subnormal grads, n={n}")
+
+
 @pytest.mark.parametrize("n", [6, 40, 1000])  # scalar loops only, then vector lanes
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 @pytest.mark.parametrize("case", [c for c in AXIS_CASES if "softmax_grad[" in c.id], ids=repr)

@@ -197,6 +197,16 @@ def test_grad_alpha_does_not_depend_on_threads(dtype, x_shape, alpha_shape, rest
                                           err_msg=f"{threads} threads")
 
 
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_grad_alpha_subnormal_terms(build, dtype):
+    """x subnormal everywhere (the example hypothesis found): float64's
+    products round to whole subnormal steps, which the bound allows n half
+    steps for; float32's are exact in double."""
+    x = np.full((3, 5, 5), -2.22507386e-311 if dtype == F64 else -1.1e-40, dtype)
+    arrays = GRAD_WITH_GRAD.make(x)
+    util.check_result(GRAD_WITH_GRAD, GRAD_WITH_GRAD.call(arrays, None), arrays)
+
+
 # (outer, channels, inner) of each way grad_alpha is summed: one scalar alpha,
 # one alpha per element (the Cython loop; a long alpha goes tile by tile),
 # blocks shorter than a vector and longer (the C loops), and blocks split

@@ -465,8 +465,14 @@ def _vjp_case(name, point):
     def tol(exact, a, cdt):
         y, g = y_exact(a), R.as_ld(a["grad"])
         eps = LD(np.finfo(cdt).eps)
+        # below the normal range, roundings are whole subnormal steps (the
+        # row's products and the output's; see _prelu_grad_tol): with
+        # subnormal grads, 0.6 of a step off where the relative bound allows
+        # 0.5
+        tiny = LD(np.finfo(cdt).smallest_subnormal)
         with np.errstate(all="ignore"):
-            tol = (_rows_of(y) + 3) * eps * scale(y, g) + 0.5 * spacing_of(exact, cdt)
+            tol = ((_rows_of(y) + 3) * eps * scale(y, g) + 0.5 * spacing_of(exact, cdt)
+                   + (_rows_of(y) + 1) * tiny * (1 + np.abs(y)))
             if point == "x":
                 tol = tol + _propagated_y_error(name, y, g, SOFTMAX_ULP[cdt] * spacing_of(y, cdt))
         return tol
@@ -555,13 +561,20 @@ def _prelu_alpha_in(a, cdt):
 
 def _prelu_grad_tol(exact, a, cdt):
     """grad_x: grad * alpha rounded once. grad_alpha: terms grad * x rounded in
-    the compute dtype, accumulated in float64 over n terms, rounded to cdt."""
+    the compute dtype, accumulated in float64 over n terms, rounded to cdt.
+
+    A term below the normal range is rounded to a whole subnormal step, not
+    relative to its size (fl(gx) = gx (1 + d) + e, |e| <= half the smallest
+    subnormal: for float64, whose products are rounded; float32's are exact
+    in double): n terms of subnormal x gave 1.4 steps (hypothesis, x all
+    -2.2e-311), where the relative bound alone allows one."""
     grad_x, grad_alpha = exact
     g = a.get("grad", np.ones(a["x"].shape, dtype=a["x"].dtype))
     n = a["x"].size // max(np.asarray(a["alpha"]).size, 1)
     scale = R.prelu_grad_alpha_scale(a["x"], a["alpha"], g)
     eps_c, eps64 = np.finfo(cdt).eps, np.finfo(np.float64).eps
-    alpha_tol = (LD(0.5 * eps_c + n * eps64) * scale
+    underflow = 0.5 * n * float(np.finfo(np.float64).smallest_subnormal) if cdt == F64 else 0.0
+    alpha_tol = (LD(0.5 * eps_c + n * eps64) * scale + LD(underflow)
                  + ROUND_TO_OUT_ULP * spacing_of(grad_alpha, cdt))
     return product_tol(g, R.select_branch(R.as_ld(a["x"]), LD(1), _prelu_alpha_in(a, cdt)),
                        0.0, cdt), alpha_tol
