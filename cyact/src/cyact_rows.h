@@ -567,7 +567,9 @@ static inline double cy_row_expsumf(const float *x, float m, float *out, Py_ssiz
 /* The exps of a pass of short float rows (cyact's _short_rows): e[i] =
  * exp(x[i] - m[i]) with m[i] the maximum of element i's row, as
  * cy__row_expf1 gives it (lse: log_softmax's), in vector lanes across the
- * rows. */
+ * rows. Two loops, so that skip_max is a constant in each (as cy__dotd's
+ * op): each compiles to a vector loop of its own, without the other's
+ * selects. */
 static inline void cy_short_expsf(const float *x, const float *m, float *e, Py_ssize_t len,
                                   int lse)
 {
