@@ -15,9 +15,12 @@ Every activation and derivative of cyact in its in-place form: forward
 output, or from ``x`` where ``y`` does not determine it (prelu, maxout);
 ``sigmoid_grad`` and ``tanh_grad`` also without ``grad`` (the derivative
 itself, ``out=y``). softmax, log_softmax and their derivatives work on rows
-of 1000; prelu has one slope per channel on data shaped (batch, 10 channels,
-100 positions); maxout takes pieces=2 (its output is half the input, so it
-cannot be in place).
+of 1000; softmax and log_softmax are also timed on rows of 10, a
+classification head's (``softmax_rows10``, ``log_softmax_rows10``), and along
+axis 0 of columns of 1000, the same work transposed (``softmax_axis0``,
+``log_softmax_axis0``). prelu has one slope per channel on data shaped
+(batch, 10 channels, 100 positions); maxout takes pieces=2 (its output is half
+the input, so it cannot be in place).
 
 Each peer is timed in its fastest in-place form found: NumPy ufunc chains of
 the textbook formulas writing with ``out=`` into the array itself or into a
@@ -132,6 +135,7 @@ PEERS = list(PEER_MODULES)
 SLOPE = 0.1         # leaky_relu's negative_slope, as in the reference notes
 ELU_ALPHA = 1.0
 ROW = 1000          # softmax rows: n / 1000 rows of 1000
+SHORT_ROW = 10      # softmax over a classification head's 10 classes
 CHANNELS = 10       # prelu: (n / 1000, 10 channels, 100 positions)
 ALL_SIZES = [1, 10**3, 10**5, 10**6, 4 * 10**6, 10**7]
 QUICK_SIZES = [10**3, 10**5]
@@ -148,8 +152,25 @@ def flat(n):
     return (n,)
 
 
-def rows(n):
-    return (n // ROW, ROW) if n % ROW == 0 else (1, n)
+def rows_of(length):
+    """The layout n -> (n / length rows of ``length``), or one row of n if length does not
+    divide n."""
+    def layout(n):
+        return (n // length, length) if n % length == 0 else (1, n)
+    layout.__name__ = f"rows of {length}"  # the report's layout column
+    return layout
+
+
+rows = rows_of(ROW)
+short_rows = rows_of(SHORT_ROW)
+
+
+def columns(n):
+    """rows(n) transposed: (1000, n / 1000), or one column of n; for work along axis 0."""
+    return rows(n)[::-1]
+
+
+columns.__name__ = f"columns of {ROW}"
 
 
 def channels(n):
@@ -359,24 +380,25 @@ def np_elu(w):
     return run
 
 
-def _np_row_softmax(x):
-    """softmax over rows of x, in place: subtract the row max, exp, divide by the sum."""
-    np.subtract(x, x.max(axis=1, keepdims=True), out=x)
+def _np_softmax(x, axis=1):
+    """softmax of x along axis (1: over rows), in place: subtract the max, exp, divide by
+    the sum."""
+    np.subtract(x, x.max(axis=axis, keepdims=True), out=x)
     np.exp(x, out=x)
-    return np.divide(x, x.sum(axis=1, keepdims=True), out=x)
+    return np.divide(x, x.sum(axis=axis, keepdims=True), out=x)
 
 
-def np_softmax(w):
-    return lambda x=w.x: _np_row_softmax(x)
+def np_softmax(w, axis=1):
+    return lambda x=w.x: _np_softmax(x, axis)
 
 
-def np_log_softmax(w):
+def np_log_softmax(w, axis=1):
     x, tmp = w.x, w.tmp
 
     def run():
-        np.subtract(x, x.max(axis=1, keepdims=True), out=x)
+        np.subtract(x, x.max(axis=axis, keepdims=True), out=x)
         np.exp(x, out=tmp)
-        lse = np.log(tmp.sum(axis=1, keepdims=True))
+        lse = np.log(tmp.sum(axis=axis, keepdims=True))
         return np.subtract(x, lse, out=x)
     return run
 
@@ -385,7 +407,7 @@ def np_softmax_cross_entropy_grad(w):
     x, r, target = w.x, w.row_index, w.target
 
     def run():
-        _np_row_softmax(x)
+        _np_softmax(x)
         x[r, target] -= 1
         return x
     return run
@@ -568,11 +590,11 @@ def torch_maxout_grad(w):
     return run
 
 
-def torch_forward_out(op):
-    """aten._softmax.out / _log_softmax.out over rows, written into x."""
+def torch_forward_out(op, dim=1):
+    """aten._softmax.out / _log_softmax.out along dim (1: over rows), written into x."""
     def make(w):
-        return lambda fn=aten(op, "out"), x=w.t("x"): fn(x, 1, False, out=x)
-    return Contender("torch", f"aten.{op}.out(x, 1, False, out=x)", make)
+        return lambda fn=aten(op, "out"), x=w.t("x"), dim=dim: fn(x, dim, False, out=x)
+    return Contender("torch", f"aten.{op}.out(x, {dim}, False, out=x)", make)
 
 
 def cy(form, make):
@@ -581,6 +603,36 @@ def cy(form, make):
 
 def C(label, form, make):
     return Contender(label, form, make)
+
+
+# softmax and log_softmax: cyact's function, the NumPy chain with its form ({} is
+# "row" or "column": what it reduces over) and the PyTorch operator.
+SOFTMAXES = {
+    "softmax": (cyact.softmax, np_softmax, "subtract {0} max, exp, divide by {0} sum",
+                "_softmax"),
+    "log_softmax": (cyact.log_softmax, np_log_softmax,
+                    "subtract {0} max, exp into tmp, subtract log of {0} sum", "_log_softmax"),
+}
+
+
+def softmax_case(fname, suffix="", layout=rows, axis=None):
+    """softmax or log_softmax in place, over the rows of ``layout`` or along ``axis``.
+
+    axis=None calls cyact without one (its default, the last axis): the same
+    call as a user's, so that the rows cases time no keyword they do not pass.
+    """
+    fn, numpy, numpy_form, op = SOFTMAXES[fname]
+    if axis is None:
+        dim, form = 1, f"{fname}(x, out=x)"
+        make = lambda w: lambda x=w.x: fn(x, out=x)
+    else:
+        dim, form = axis, f"{fname}(x, axis={axis}, out=x)"
+        make = lambda w: lambda x=w.x: fn(x, axis=axis, out=x)
+    return Case(fname + suffix, "compute", layout, ("x",), (
+        cy(form, make),
+        C("numpy", numpy_form.format("row" if dim == 1 else "column"),
+          partial(numpy, axis=dim)),
+        torch_forward_out(op, dim)))
 
 
 def from_y(name, cyact_make, numpy, expr, torch_contender, forward, every=4):
@@ -646,15 +698,13 @@ CASES = [
         numexpr_form("where(x > 0, x, expm1(x))", "x", x="x"),
         C("torch", f"F.elu_(x, {ELU_ALPHA})",
           lambda w: lambda x=w.t("x"): torch_F.elu_(x, ELU_ALPHA)))),
-    Case("softmax", "compute", rows, ("x",), (
-        cy("softmax(x, out=x)", lambda w: lambda x=w.x: cyact.softmax(x, out=x)),
-        C("numpy", "subtract row max, exp, divide by row sum", np_softmax),
-        torch_forward_out("_softmax"))),
-    Case("log_softmax", "compute", rows, ("x",), (
-        cy("log_softmax(x, out=x)", lambda w: lambda x=w.x: cyact.log_softmax(x, out=x)),
-        C("numpy", "subtract row max, exp into tmp, subtract log of row sum",
-          np_log_softmax),
-        torch_forward_out("_log_softmax"))),
+    softmax_case("softmax"),
+    softmax_case("log_softmax"),
+    # short rows (a classification head's 10 classes), and along axis 0: columns of 1000
+    softmax_case("softmax", "_rows10", short_rows),
+    softmax_case("log_softmax", "_rows10", short_rows),
+    softmax_case("softmax", "_axis0", columns, axis=0),
+    softmax_case("log_softmax", "_axis0", columns, axis=0),
     Case("maxout", "memory", pairs, (), (
         cy("maxout(x, 2, out=out)", lambda w: lambda x=w.x, o=w.out_half: cyact.maxout(x, 2, out=o)),
         C("numpy", "np.maximum(x[0::2], x[1::2], out=out)", np_maxout),

@@ -10,7 +10,7 @@ def _forward(fname, x, axis, out):
     xa = _wrap.as_array(fname, "x", x)
     ax = _wrap.axis_index(fname, axis, xa.ndim)
     rdtype, cdtype = _wrap.result_dtypes(xa)
-    plan, out = _wrap.along_axis(fname, [xa], out, ax, xa.shape, rdtype, cdtype)
+    plan, out = _wrap.along_axis(fname, [xa], out, ax, xa.shape, rdtype, cdtype, columns=True)
     return plan, out, xa.shape[ax]
 
 
@@ -21,7 +21,7 @@ def _softmax_like(fname, kname, x, axis, out):
     plan, out, n = _forward(fname, x, axis, out)
     if plan.work.size:
         k = _wrap.kernels()
-        getattr(k, kname)(plan.inputs[0], None, plan.work, n)
+        getattr(k, kname)(plan.inputs[0], None, plan.work, n, plan.inner)
     plan.finish()
     return out
 
@@ -42,15 +42,16 @@ def _vjp(fname, forward, vjp, x, y, grad, axis, out, formula):
     _wrap.same_shape(fname, which, aa, "grad", ga)
     ax = _wrap.axis_index(fname, axis, aa.ndim)
     rdtype, cdtype = _wrap.result_dtypes(aa, ga)
-    plan, out = _wrap.along_axis(fname, [aa, ga], out, ax, aa.shape, rdtype, cdtype)
+    plan, out = _wrap.along_axis(fname, [aa, ga], out, ax, aa.shape, rdtype, cdtype,
+                                 columns=True)
     n = aa.shape[ax]
     if plan.work.size:
         k = _wrap.kernels()
         yv = plan.inputs[0]
         if which == "x":
             yv = np.empty_like(yv)
-            getattr(k, forward)(plan.inputs[0], None, yv, n)
-        getattr(k, vjp)(yv, plan.inputs[1], plan.work, n)
+            getattr(k, forward)(plan.inputs[0], None, yv, n, plan.inner)
+        getattr(k, vjp)(yv, plan.inputs[1], plan.work, n, plan.inner)
     plan.finish()
     return out
 

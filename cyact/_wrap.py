@@ -16,6 +16,7 @@ layout, overlap and scalar results behave the same everywhere, NumPy's way:
   layout is plain in-place work and needs no copy);
 - all inputs 0-d and no ``out`` gives a NumPy scalar, as a ufunc does.
 """
+import math
 import operator
 
 import numpy as np
@@ -199,9 +200,10 @@ class Plan:
     function returns.
     """
 
-    __slots__ = ("inputs", "work", "out", "order", "scalar", "_copy_back")
+    __slots__ = ("inputs", "work", "out", "order", "scalar", "inner", "_copy_back")
 
     def __init__(self, arrays, out, shape, rdtype, cdtype, order="C"):
+        self.inner = 1  # along_axis: the elements after the axis, where the kernels see them
         self.scalar = out is None and all(a is None or a.ndim == 0 for a in arrays)
         given = out is not None
         if not given:
@@ -319,18 +321,37 @@ def derivative_input(fname, x, y, y_allowed=True, why=""):
     return "y", y
 
 
-def along_axis(fname, arrays, out, axis, out_shape, rdtype, cdtype):
-    """A Plan over views with ``axis`` moved last, for the row kernels.
+def along_axis(fname, arrays, out, axis, out_shape, rdtype, cdtype, columns=False):
+    """A Plan for the row kernels: rows along ``axis``.
 
-    Returns ``(plan, out)``: the kernels see C-contiguous (rows, length)
-    arrays; ``out`` (allocated C-ordered when not given) is what the public
-    function returns after ``plan.finish()``.
+    Returns ``(plan, out)``; ``out`` (allocated C-ordered when not given) is
+    what the public function returns after ``plan.finish()``. The kernels see
+    C-ordered arrays whose rows run along the axis: views with the axis moved
+    last, or the arrays as they are where that is already so (the lengths
+    after the axis are 1). With ``columns`` (kernels that also take C-ordered
+    (outer, length, inner) arrays), the arrays as they are unless the moved
+    views are all kernel-ready: ``plan.inner`` is then the product of the
+    lengths after ``axis``, and moving the axis would have copied the arrays
+    into rows and the result back.
     """
     if out is None:
         out = np.empty(out_shape, dtype=rdtype)
     else:
         check_out(fname, out, out_shape, rdtype)
-    last = out.ndim - 1
-    moved = [a if a is None or axis == last else np.moveaxis(a, axis, -1) for a in arrays]
-    out_moved = out if axis == last else np.moveaxis(out, axis, -1)
-    return Plan(moved, out_moved, out_moved.shape, rdtype, cdtype), out
+    if axis == out.ndim - 1:
+        return Plan(arrays, out, out.shape, rdtype, cdtype), out
+    inner = math.prod(out_shape[axis + 1:])
+    if columns and out_shape[axis] == 1:
+        inner = 1  # rows of one element, in any order
+    # Decided without np.moveaxis where the arrays are C-contiguous (the
+    # common case): it cost a small call a fifth of its time.
+    if not ((inner == 1 or columns)
+            and all(a is None or a.flags.c_contiguous for a in arrays + [out])):
+        moved = [None if a is None else np.moveaxis(a, axis, -1) for a in arrays]
+        out_moved = np.moveaxis(out, axis, -1)
+        if not columns or inner == 1 or all(a is None or kernel_ready(a, cdtype)
+                                            for a in moved + [out_moved]):
+            return Plan(moved, out_moved, out_moved.shape, rdtype, cdtype), out
+    plan = Plan(arrays, out, out.shape, rdtype, cdtype)
+    plan.inner = inner
+    return plan, out

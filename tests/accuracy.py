@@ -860,23 +860,33 @@ def _row_measures():
         return np.concatenate([R.log_softmax_vjp_scale(ys[n], s.row_grad[n]).ravel()
                                for n in s.rows])
 
+    def along(axis, f):
+        """f along the rows (axis -1), or along axis 0 of their transposes:
+        C-ordered columns, the kernels' column paths."""
+        if axis == -1:
+            return lambda b: f(**b, axis=-1)
+        return lambda b: f(**{k: np.ascontiguousarray(v.T) for k, v in b.items()}, axis=0).T
+
     measures = []
-    for k, name in enumerate(("softmax", "log_softmax")):
-        func, grad_func = getattr(cyact, name), getattr(cyact, name + "_grad")
-        measures.append(Measure(
-            name, util.SOFTMAX_ULP, lambda s: [{"x": s.rows[n]} for n in s.rows],
-            lambda b, f=func: f(b["x"], axis=-1), lambda s, k=k: rows_exact(s, k)))
-        for point in ("x", "y"):
-            def blocks(s, point=point, k=k):
-                pts = s.rows if point == "x" else y_rows(s, k)
-                return [{point: pts[n], "grad": s.row_grad[n]} for n in s.rows]
+    for axis in (-1, 0):
+        at = {} if axis == -1 else {"axis": 0}
+        for k, name in enumerate(("softmax", "log_softmax")):
+            func, grad_func = getattr(cyact, name), getattr(cyact, name + "_grad")
             measures.append(Measure(
-                _label(name + "_grad", point, grad=True),
-                VJP_X_BOUND if point == "x" else VJP_Y_BOUND, blocks,
-                lambda b, f=grad_func: f(**b, axis=-1),
-                lambda s, name=name, point=point: vjp_exact(s, name, point),
-                scale=lambda s, name=name, point=point: vjp_scale(s, name, point),
-                unit=CANCELLED_UNIT))
+                _label(name, **at), util.SOFTMAX_ULP,
+                lambda s: [{"x": s.rows[n]} for n in s.rows],
+                along(axis, func), lambda s, k=k: rows_exact(s, k)))
+            for point in ("x", "y"):
+                def blocks(s, point=point, k=k):
+                    pts = s.rows if point == "x" else y_rows(s, k)
+                    return [{point: pts[n], "grad": s.row_grad[n]} for n in s.rows]
+                measures.append(Measure(
+                    _label(name + "_grad", point, grad=True, **at),
+                    VJP_X_BOUND if point == "x" else VJP_Y_BOUND, blocks,
+                    along(axis, grad_func),
+                    lambda s, name=name, point=point: vjp_exact(s, name, point),
+                    scale=lambda s, name=name, point=point: vjp_scale(s, name, point),
+                    unit=CANCELLED_UNIT))
     return measures
 
 

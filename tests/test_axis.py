@@ -75,6 +75,40 @@ def test_axis(build, case, axis):
         util.assert_unchanged(saved[name], a, name)
 
 
+_COLUMN_CASES = [c for c in AXIS_CASES
+                 if c.func in ("softmax", "log_softmax", "softmax_grad", "log_softmax_grad")]
+
+
+@pytest.mark.parametrize("inner", [3, 10, 16, 40, 600])
+@pytest.mark.parametrize("n", [6, 60])
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+@pytest.mark.parametrize("case", _COLUMN_CASES, ids=repr)
+def test_columns(build, case, dtype, n, inner, restore_threads):
+    """Along an axis that is not last, of C-ordered (outer, n, inner) arrays:
+    the kernels' column paths with the sweep's rows as columns, the special
+    ones among finite ones. inner 3 and 10: columns gathered into rows
+    (inner 3: many slabs at a time); 16 and more: vector lanes across the
+    columns in tiles (600: several; a tile with a column whose maximum is not
+    finite is gathered instead). Also in place, and the same bits on 1 and 3
+    threads."""
+    rows = rows_sweep(dtype, n=n, per_scale=30 if n == 6 else 6)
+    arrays = case.make(np.resize(rows, (-(-len(rows) // inner) * inner, n)))  # whole slabs
+    cols = {k: np.ascontiguousarray(np.moveaxis(v.reshape(-1, inner, n), -1, 1))
+            for k, v in arrays.items()}
+    saved = util.saved_copies(cols)
+    cyact.set_num_threads(1)
+    res = case.call(cols, None, axis=1)
+    util.check_result(case, np.moveaxis(res, 1, -1).reshape(-1, n), arrays,
+                      what=f"(outer, {n}, {inner}) along axis 1")
+    for name, a in cols.items():
+        util.assert_unchanged(saved[name], a, name)
+    cyact.set_num_threads(3)
+    np.testing.assert_array_equal(case.call(cols, None, axis=1), res)
+    target = cols["grad" if "grad" in cols else next(iter(cols))]
+    assert case.call(cols, target, axis=1) is target
+    np.testing.assert_array_equal(target, res)
+
+
 # ---- the brief's conventions, stated as examples -----------------------------------
 
 @pytest.mark.parametrize("x, soft, log_soft", [

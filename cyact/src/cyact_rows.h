@@ -598,6 +598,16 @@ static inline void cy_row_scalef(float *out, Py_ssize_t n, double q)
         out[i] = CY__FMAF(out[i], qh, out[i] * ql);
 }
 
+/* out[j] *= q[j] for one row of a tile of float columns' exps (cyact's
+ * _cols_forward), q[j] = qh[j] + ql[j] as in cy_row_scalef. */
+static inline void cy_col_scalef(float *out, const float *qh, const float *ql, Py_ssize_t n)
+{
+    Py_ssize_t i;
+#pragma omp simd
+    for (i = 0; i < n; i++)
+        out[i] = CY__FMAF(out[i], qh[i], out[i] * ql[i]);
+}
+
 /* The row's max with AVX-512's mask registers, for the same result as
  * cy__row_max (which it calls for short rows and for rows with a NaN, found
  * on the way: a rare case, and there the NaN returned is cy__row_max's).
