@@ -145,16 +145,19 @@ def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
             f"probabilities) or be integer class indices of shape {class_shape}; got "
             f"shape {ta.shape} and dtype {ta.dtype}")
     rdtype, cdtype = _wrap.result_dtypes(*arrays)
-    plan, out = _wrap.along_axis(fname, arrays, out, ax, xa.shape, rdtype, cdtype)
+    plan, out = _wrap.along_axis(fname, arrays, out, ax, xa.shape, rdtype, cdtype,
+                                 columns=True)
     if plan.work.size:
         k = _wrap.kernels()
-        k.softmax(plan.inputs[0], None, plan.work, n)
+        k.softmax(plan.inputs[0], None, plan.work, n, plan.inner)
         with np.errstate(all="ignore"):  # inf - inf targets give NaN, silently as the kernels
             if len(arrays) == 2:
                 np.subtract(plan.work, plan.inputs[1], out=plan.work)
             else:
-                rows = plan.work.reshape(-1, n)
-                rows[np.arange(rows.shape[0]), ta.reshape(-1)] -= 1
+                # (outer, n, inner) in memory, the classes' shape (outer, inner)
+                work = plan.work.reshape(-1, n, plan.inner)
+                work[np.arange(work.shape[0])[:, None], ta.reshape(-1, plan.inner),
+                     np.arange(plan.inner)] -= 1
     plan.finish()
     return out
 
