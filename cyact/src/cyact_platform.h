@@ -30,6 +30,30 @@ static inline cy_fpstate cy_fpstate_save(void)
 static inline void cy_fpstate_restore(cy_fpstate s) { fesetexceptflag(&s, FE_ALL_EXCEPT); }
 #endif
 
+/* Scratch memory for one kernel call: malloc, and for 4 MiB or more a
+ * request for transparent huge pages, as NumPy makes for its own arrays (its
+ * alloc.c). Why: glibc maps a block of 32 MiB or more afresh at every call,
+ * and touching it page by page cost more than the work (float64 softmax
+ * over axis 0 of (2e6, 2): 48 MiB of scratch, 12,000 page faults per call,
+ * 45-60 ms). Where the system gives huge pages only on request (madvise
+ * mode), this asks; elsewhere it is plain malloc. Freed with free(). */
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+#include <stdint.h>
+#include <stdlib.h>
+static inline void *cy_scratch(size_t size)
+{
+    void *p = malloc(size);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p != NULL && size >= ((size_t)1 << 22)) {
+        uintptr_t offset = 4096u - (uintptr_t)p % 4096u;
+        madvise((char *)p + offset, size - offset, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
+
 /* 1 when this CPU and OS can run the AVX2+FMA build of the kernels. */
 static inline int cy_cpu_has_avx2_fma(void)
 {
