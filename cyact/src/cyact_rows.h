@@ -598,6 +598,34 @@ static inline void cy_row_scalef(float *out, Py_ssize_t n, double q)
         out[i] = CY__FMAF(out[i], qh, out[i] * ql);
 }
 
+/* One row of a tile of float columns (cyact's _cols_forward), in one vector
+ * loop: e = exp(x - m) as cy_short_expsf gives it (lse: log_softmax's, 0 at
+ * the maxima), added to the columns' sums s in double; softmax stores e in
+ * out, log_softmax counts the maxima in k instead. (Padding the columns past
+ * the last whole vector into one more, instead of GCC's scalar remainder,
+ * was not measurably faster: float32 over axis 0 of (1000, 100), 5 rounds.) */
+static inline void cy_col_expsf(const float *x, const float *m, float *out, double *s,
+                                double *k, Py_ssize_t w, int lse)
+{
+    Py_ssize_t i;
+    int c = 0;
+    float e;
+    if (lse) {
+#pragma omp simd reduction(+:c)
+        for (i = 0; i < w; i++) {
+            s[i] += cy__row_expf1(x[i], m[i], 1, &c);
+            k[i] += x[i] == m[i];
+        }
+    } else {
+#pragma omp simd reduction(+:c) private(e)
+        for (i = 0; i < w; i++) {
+            e = cy__row_expf1(x[i], m[i], 0, &c);
+            out[i] = e;
+            s[i] += e;
+        }
+    }
+}
+
 /* out[j] *= q[j] for one row of a tile of float columns' exps (cyact's
  * _cols_forward), q[j] = qh[j] + ql[j] as in cy_row_scalef. */
 static inline void cy_col_scalef(float *out, const float *qh, const float *ql, Py_ssize_t n)
