@@ -3,7 +3,7 @@
 
 Run it from the repository root after ``pip install ".[bench]"``::
 
-    python benchmarks/bench.py            # the full suite (about 7 minutes on 2 cores)
+    python benchmarks/bench.py            # the full suite (about 9 minutes on 2 cores)
     python benchmarks/bench.py --dry-run  # what a run would time, and how long it would take
     python benchmarks/bench.py --quick    # a smoke run of under a minute
     python benchmarks/bench.py --help     # choose functions, dtypes, sizes, threads, kernels
@@ -69,6 +69,9 @@ Method
   machine, so the load average at the start of each row is shown beside it.
   In compute rows with more threads, cyact on one thread is one more
   contender, so that its speed-up from threads is a ratio of the same rounds.
+  NumPy's OpenBLAS gets one thread (``OPENBLAS_NUM_THREADS=1`` unless the
+  environment sets it): no contender uses BLAS, and its idle threads spun on
+  a core that two-thread rows need.
 
 Two experiments close the run: the per-call overhead at n = 1 (cyact.tanh
 against np.tanh, torch.tanh_ and an empty Python call), and two Python threads
@@ -98,7 +101,15 @@ from functools import cached_property, partial
 from itertools import repeat
 from pathlib import Path
 
-import numpy as np
+# NumPy's OpenBLAS starts its threads at import, and on the 2-core VM they
+# spun (perf: blas_thread_server, 6-14% of the samples of a process that made
+# no BLAS call), taking a core from whichever contender ran on two threads
+# (cyact float32 softmax over axis 0 of (1000, 200), 3000 calls: 1.12 s on two
+# threads, 0.70 s with OPENBLAS_NUM_THREADS=1). No contender's timed work uses
+# BLAS: one OpenBLAS thread, unless the environment asks for more.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 try:
     import cyact
