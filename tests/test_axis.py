@@ -86,10 +86,12 @@ _COLUMN_CASES = [c for c in AXIS_CASES
 def test_columns(build, case, dtype, n, inner, restore_threads):
     """Along an axis that is not last, of C-ordered (outer, n, inner) arrays:
     the kernels' column paths with the sweep's rows as columns, the special
-    ones among finite ones. inner 3 and 10: columns gathered into rows
-    (inner 3: many slabs at a time); 16 and more: vector lanes across the
-    columns in tiles (600: several; a tile with a column whose maximum is not
-    finite is gathered instead). Also in place, and the same bits on 1 and 3
+    ones among finite ones. Below a vector of columns (inner 3; 10 on the
+    AVX-512 build), columns gathered into rows, many slabs at a time; from
+    one vector on, strips of two vectors and one with vector lanes across
+    the columns, the columns past them gathered (40: 32 + 8 floats on
+    AVX-512; 600: several tiles); a strip with a column whose maximum is not
+    finite is gathered instead. Also in place, and the same bits on 1 and 3
     threads."""
     rows = rows_sweep(dtype, n=n, per_scale=30 if n == 6 else 6)
     arrays = case.make(np.resize(rows, (-(-len(rows) // inner) * inner, n)))  # whole slabs
