@@ -15,7 +15,7 @@ def _forward(fname, x, axis, out):
 
 
 def _softmax_like(fname, kname, x, axis, out):
-    result = _dispatch.fast[kname](x, None, out, axis)  # plain float rows, last axis
+    result = _dispatch.fast[kname](x, None, out, axis)  # plain float arrays, any axis
     if result is not None:
         return result
     plan, out, n = _forward(fname, x, axis, out)
@@ -34,7 +34,7 @@ def _vjp(fname, forward, vjp, x, y, grad, axis, out, formula):
             f"cyact.{fname}: 'grad' is required: the derivative of {forward} is a "
             f"matrix along the axis, and {fname} returns its product with grad, {formula}")
     if which == "y":
-        result = _dispatch.fast[vjp](a, grad, out, axis)  # plain float rows, last axis
+        result = _dispatch.fast[vjp](a, grad, out, axis)  # plain float arrays, any axis
         if result is not None:
             return result
     aa = _wrap.as_array(fname, which, a)
