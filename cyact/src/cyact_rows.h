@@ -605,16 +605,16 @@ static inline void cy_short_expsf(const float *x, const float *m, float *e, Py_s
     }
 }
 
-/* out[i] *= q for a row of float exps, q = 1/sum in double: q = qh + ql
- * (two floats), out = fma(e, qh, e ql), rounded once (a subnormal result
- * too), within a hair of e q rounded once. */
-static inline void cy_row_scalef(float *out, Py_ssize_t n, double q)
+/* out[i] = e[i] q for a row of float exps (e may be out), q = 1/sum in
+ * double: q = qh + ql (two floats), out = fma(e, qh, e ql), rounded once (a
+ * subnormal result too), within a hair of e q rounded once. */
+static inline void cy_row_scalef(const float *e, float *out, Py_ssize_t n, double q)
 {
     const float qh = (float)q, ql = (float)(q - (double)qh);
     Py_ssize_t i;
 #pragma omp simd
     for (i = 0; i < n; i++)
-        out[i] = CY__FMAF(out[i], qh, out[i] * ql);
+        out[i] = CY__FMAF(e[i], qh, e[i] * ql);
 }
 
 /* Strips of columns (cyact's _cols_forward): S columns of length n, rows
