@@ -123,7 +123,7 @@ def maxout_grad(*, x=None, y=None, grad=None, pieces, axis=-1, out=None):
 
 def softmax_cross_entropy_grad(x, target, *, axis=-1, out=None):
     fname = "softmax_cross_entropy_grad"
-    result = _dispatch.fast[fname](x, target, axis, out)  # plain float rows, int classes
+    result = _dispatch.fast[fname](x, target, axis, out)  # plain float, int classes, any axis
     if result is not None:
         return result
     xa = _wrap.as_array(fname, "x", x)

@@ -242,6 +242,27 @@ def test_cross_entropy_index_targets(build, index_dtype, axis):
                                   cyact.softmax_cross_entropy_grad(xa, hot, axis=axis))
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_cross_entropy_channels(build, dtype, index_dtype, restore_threads):
+    """Class indices along axis 1 of C-ordered (batch, classes, h, w) arrays,
+    a segmentation's loss: the fast path along a middle axis (the column
+    kernels, the ones put in by position), with the sweep's special rows among
+    the pixels. Equal to the one-hot target's result (the general path), in
+    place too, and on 1 and 3 threads."""
+    rows = np.resize(rows_sweep(dtype, n=6, per_scale=6), (240, 6))
+    x = np.ascontiguousarray(np.moveaxis(rows.reshape(4, 60, 6), -1, 1)).reshape(4, 6, 6, 10)
+    idx = ((np.arange(240) * 7) % 6).reshape(4, 6, 10).astype(index_dtype)
+    hot = R.one_hot(idx, 6, 1).astype(dtype)
+    cyact.set_num_threads(1)
+    expected = cyact.softmax_cross_entropy_grad(x, hot, axis=1)
+    np.testing.assert_array_equal(cyact.softmax_cross_entropy_grad(x, idx, axis=1), expected)
+    cyact.set_num_threads(3)
+    np.testing.assert_array_equal(cyact.softmax_cross_entropy_grad(x, idx, axis=-3), expected)
+    assert cyact.softmax_cross_entropy_grad(x, idx, axis=1, out=x) is x
+    np.testing.assert_array_equal(x, expected)
+
+
 def test_cross_entropy_in_place(build):
     x = rows_sweep(F64)[:40]
     idx = np.arange(40) % 6
